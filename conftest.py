@@ -1,0 +1,66 @@
+"""Fixtures shared by every test: users of each role, a merchant with a shop, API clients."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from kameng.accounts.models import Role
+from tests.factories import PASSWORD, ProductFactory, ShopFactory, UserFactory
+from tests.helpers import ApiClient
+
+
+@pytest.fixture
+def buyer(db):
+    return UserFactory(role=Role.BUYER, username="buyer")
+
+
+@pytest.fixture
+def other_buyer(db):
+    return UserFactory(role=Role.BUYER, username="buyer2")
+
+
+@pytest.fixture
+def agent(db):
+    return UserFactory(role=Role.AGENT, username="agent")
+
+
+@pytest.fixture
+def operator(db):
+    return UserFactory(role=Role.OPERATOR, username="operator")
+
+
+@pytest.fixture
+def shop(db):
+    return ShopFactory()
+
+
+@pytest.fixture
+def merchant(shop):
+    return shop.owner
+
+
+@pytest.fixture
+def other_shop(db):
+    return ShopFactory()
+
+
+@pytest.fixture
+def product(shop):
+    return ProductFactory(shop=shop)
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
+
+
+@pytest.fixture
+def api_client():
+    """api_client(user) → an ApiClient authenticated as user; api_client() → anonymous."""
+    return ApiClient
+
+
+@pytest.fixture
+def is_postgres():
+    return connection.vendor == "postgresql"

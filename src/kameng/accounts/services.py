@@ -1,0 +1,139 @@
+"""Every write to accounts: users, logins (with throttling) and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from kameng.accounts.models import ApiToken, LoginFailure, Role, User
+from kameng.core.errors import DomainError
+
+TOKEN_PREFIX = "km_"
+
+
+def create_user(
+    *,
+    username: str,
+    password: str,
+    role: Role | str,
+    email: str = "",
+    display_name: str = "",
+    check_password_strength: bool = True,
+) -> User:
+    username = username.strip()
+    if not username or len(username) > 150:
+        raise DomainError("invalid_input", fields={"username": "1–150 characters"})
+    try:
+        role = Role(role)
+    except ValueError as exc:
+        raise DomainError("invalid_input", fields={"role": f"one of {', '.join(Role.values)}"}) from exc
+    if User.objects.filter(username__iexact=username).exists():
+        raise DomainError("auth.username_taken", fields={"username": "taken"})
+    user = User(username=username, email=email, role=role, display_name=display_name)
+    if check_password_strength:
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise DomainError("auth.weak_password", fields={"password": " ".join(exc.messages)}) from exc
+    user.set_password(password)
+    user.is_staff = False  # Django admin is not used; operators act through Kameng's own pages
+    user.save()
+    return user
+
+
+def _failures_since(*, username: str, ip: str | None):
+    since = timezone.now() - timedelta(seconds=settings.KAMENG_LOGIN_WINDOW_SECONDS)
+    by_user = LoginFailure.objects.filter(username__iexact=username, at__gte=since).count()
+    by_ip = LoginFailure.objects.filter(ip=ip, at__gte=since).count() if ip else 0
+    return by_user, by_ip
+
+
+def login_with_throttle(*, username: str, password: str, ip: str | None, request=None) -> User:
+    """Check credentials, refusing early once a username or address has failed too often.
+
+    The lock-out applies even to the right password, otherwise the throttle would tell a guesser
+    when they had hit it. Throttling counts rows, so it holds across worker processes."""
+    username = (username or "").strip()
+    limit = settings.KAMENG_LOGIN_MAX_FAILURES
+    by_user, by_ip = _failures_since(username=username, ip=ip)
+    # An address gets more room than one username: several people can share an office NAT.
+    if by_user >= limit or by_ip >= limit * 4:
+        raise DomainError("auth.locked_out", minutes=max(1, settings.KAMENG_LOGIN_WINDOW_SECONDS // 60))
+    user = authenticate(request, username=username, password=password)
+    if user is None:
+        inactive = User.objects.filter(username=username, is_active=False).first()
+        if inactive is not None and inactive.check_password(password):
+            raise DomainError("auth.inactive")
+        LoginFailure.objects.create(username=username[:150], ip=ip)
+        raise DomainError("auth.invalid_credentials")
+    LoginFailure.objects.filter(username__iexact=username).delete()
+    return user
+
+
+def prune_login_failures() -> int:
+    cutoff = timezone.now() - timedelta(seconds=settings.KAMENG_LOGIN_WINDOW_SECONDS)
+    deleted, _ = LoginFailure.objects.filter(at__lt=cutoff).delete()
+    return deleted
+
+
+def hash_token(plaintext: str) -> str:
+    return hashlib.sha256(plaintext.encode()).hexdigest()
+
+
+def issue_api_token(*, user: User, name: str = "", ttl_days: int | None = None) -> tuple[ApiToken, str]:
+    """Create a token; the plaintext is returned once and never stored."""
+    if not user.is_active:
+        raise DomainError("auth.inactive")
+    plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    days = ttl_days if ttl_days is not None else settings.KAMENG_API_TOKEN_TTL_DAYS
+    token = ApiToken.objects.create(
+        user=user,
+        name=name[:64],
+        token_hash=hash_token(plaintext),
+        prefix=plaintext[:10],
+        expires_at=timezone.now() + timedelta(days=days),
+    )
+    return token, plaintext
+
+
+def revoke_api_token(*, user: User, token_id: int) -> ApiToken:
+    with transaction.atomic():
+        token = ApiToken.objects.select_for_update().filter(id=token_id, user=user).first()
+        if token is None:
+            raise DomainError("not_found")
+        if token.revoked_at is None:
+            token.revoked_at = timezone.now()
+            token.save(update_fields=["revoked_at"])
+    return token
+
+
+def revoke_all_api_tokens(*, user: User) -> int:
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def user_for_token(plaintext: str) -> User | None:
+    """The active user a bearer token belongs to, or None. Touches last_used_at at most once a minute."""
+    if not plaintext or not plaintext.startswith(TOKEN_PREFIX) or len(plaintext) > 200:
+        return None
+    now = timezone.now()
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(token_hash=hash_token(plaintext), revoked_at__isnull=True, expires_at__gt=now)
+        .first()
+    )
+    if token is None or not token.user.is_active:
+        return None
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        ApiToken.objects.filter(pk=token.pk).filter(
+            Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - timedelta(minutes=1))
+        ).update(last_used_at=now)
+    return token.user

@@ -1,0 +1,78 @@
+"""Login, logout and API-token pages. The rules live in services; these only translate."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from kameng.accounts import services
+from kameng.accounts.forms import LoginForm, TokenForm
+from kameng.accounts.permissions import login_required
+from kameng.accounts.selectors import client_ip, tokens_of
+from kameng.core.errors import DomainError
+
+
+def _safe_next(request, fallback: str = "/") -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return fallback
+
+
+@require_http_methods(["GET", "POST"])
+def login_view(request):
+    form = LoginForm(request.POST or None)
+    error = None
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.login_with_throttle(
+                username=form.cleaned_data["username"],
+                password=form.cleaned_data["password"],
+                ip=client_ip(request),
+                request=request,
+            )
+        except DomainError as exc:
+            error, status = exc, exc.status
+        else:
+            login(request, user)
+            return redirect(_safe_next(request, "/"))
+    elif request.method == "POST":
+        status = 422
+    return render(
+        request,
+        "accounts/login.html",
+        {"form": form, "error": error, "next": _safe_next(request, "")},
+        status=status,
+    )
+
+
+@require_POST
+def logout_view(request):
+    logout(request)
+    return redirect("home")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def tokens_view(request):
+    issued = None
+    form = TokenForm(request.POST or None)
+    if request.method == "POST":
+        if "revoke" in request.POST:
+            try:
+                token_id = int(request.POST["revoke"])
+            except ValueError as exc:
+                raise DomainError("not_found") from exc
+            services.revoke_api_token(user=request.user, token_id=token_id)
+            messages.success(request, _("Token revoked."))
+            return redirect("accounts:tokens")
+        if form.is_valid():
+            _token, issued = services.issue_api_token(user=request.user, name=form.cleaned_data["name"])
+    return render(
+        request, "accounts/tokens.html", {"form": form, "tokens": tokens_of(user=request.user), "issued": issued}
+    )

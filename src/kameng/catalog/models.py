@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+
+class Category(models.TextChoices):
+    GAME_CARD = "game_card", _("Game card")
+    PHONE_TOPUP = "phone_topup", _("Phone top-up")
+    MEMBERSHIP = "membership", _("Membership")
+    VIRTUAL_ITEM = "virtual_item", _("Virtual item")
+
+
+class DeliveryKind(models.TextChoices):
+    CARD_KEY = "card_key", _("Card key")  # 卡密, from inventory
+    DIRECT_TOPUP = "direct_topup", _("Direct top-up")  # 直充, through an upstream supplier
+    MANUAL = "manual", _("Manual delivery")  # 人工发货
+
+
+class Product(models.Model):
+    shop = models.ForeignKey("shops.Shop", on_delete=models.PROTECT, related_name="products")
+    title_zh = models.CharField(_("title (Chinese)"), max_length=120)
+    title_en = models.CharField(_("title (English)"), max_length=120, blank=True)
+    description = models.TextField(_("description"), blank=True, max_length=8000)
+    category = models.CharField(_("category"), max_length=16, choices=Category.choices)
+    delivery_kind = models.CharField(_("delivery kind"), max_length=16, choices=DeliveryKind.choices)
+    face_value_fen = models.PositiveBigIntegerField(_("face value (fen)"))
+    price_fen = models.PositiveBigIntegerField(_("price (fen)"))
+    usage_rules = models.TextField(_("usage rules"), blank=True, max_length=4000)
+    refund_policy = models.TextField(_("refund policy"), blank=True, max_length=4000)
+    region_notes = models.TextField(_("region / server notes"), blank=True, max_length=2000)
+    # [{"key": "game_account", "label_zh": "游戏账号", "label_en": "Game account",
+    #   "pattern": "^[0-9]{5,12}$", "help_zh": "...", "help_en": "..."}]; validated by services.
+    required_fields = models.JSONField(default=list, blank=True)
+    min_per_order = models.PositiveIntegerField(default=1)
+    max_per_order = models.PositiveIntegerField(default=10)
+    manual_delivery_hours = models.PositiveIntegerField(
+        default=24, help_text="for manual delivery: the promised time from payment"
+    )
+    published = models.BooleanField(default=False)
+    # Available card keys; changed only by inventory through catalog.services.adjust_stock, in the
+    # same transaction as the key rows, so it is exact (see docs/concurrency.md).
+    stock_available = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["published", "category"]),
+            models.Index(fields=["shop", "published"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(price_fen__gte=1) & Q(face_value_fen__gte=1), name="product_money_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(min_per_order__gte=1) & Q(max_per_order__gte=models.F("min_per_order")),
+                name="product_quantity_limits",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def title(self) -> str:
+        lang = (get_language() or "zh-hans").lower()
+        if lang.startswith("en") and self.title_en:
+            return self.title_en
+        return self.title_zh

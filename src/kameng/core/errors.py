@@ -1,0 +1,114 @@
+"""The one registry of domain error codes.
+
+Services raise ``DomainError("code", ...)``; the API turns it into
+``{"error": {"code", "message", "fields"}}`` with the registered HTTP status, and pages show the
+message. Codes are stable (clients match on them); messages go through gettext.
+Each domain keeps its codes in its own section below.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class ErrorSpec:
+    status: int
+    message: Promise | str
+
+
+ERRORS: dict[str, ErrorSpec] = {
+    # --- generic ------------------------------------------------------------------------------
+    "invalid_input": ErrorSpec(422, _("Some of the input is invalid.")),
+    "bad_request": ErrorSpec(400, _("The request could not be understood.")),
+    "not_authenticated": ErrorSpec(401, _("Please log in first.")),
+    "permission_denied": ErrorSpec(403, _("You are not allowed to do that.")),
+    "csrf_failed": ErrorSpec(403, _("The form expired or came from elsewhere. Reload the page and try again.")),
+    "not_found": ErrorSpec(404, _("Not found.")),
+    "method_not_allowed": ErrorSpec(405, _("This method is not allowed here.")),
+    "conflict": ErrorSpec(409, _("The request conflicts with the current state. Reload and try again.")),
+    "payload_too_large": ErrorSpec(413, _("The request is too large.")),
+    "throttled": ErrorSpec(429, _("Too many requests. Wait a moment and try again.")),
+    "internal_error": ErrorSpec(500, _("Something went wrong on our side. Nothing was changed.")),
+    # --- accounts -----------------------------------------------------------------------------
+    "auth.invalid_credentials": ErrorSpec(401, _("Wrong username or password.")),
+    "auth.locked_out": ErrorSpec(429, _("Too many failed logins. Try again in %(minutes)s minutes.")),
+    "auth.inactive": ErrorSpec(403, _("This account is disabled.")),
+    "auth.username_taken": ErrorSpec(409, _("This username is already taken.")),
+    "auth.weak_password": ErrorSpec(422, _("The password is too weak.")),
+    "auth.token_invalid": ErrorSpec(401, _("The API token is invalid, expired or revoked.")),
+    "auth.role_required": ErrorSpec(403, _("This needs the role: %(role)s.")),
+    # --- shops --------------------------------------------------------------------------------
+    "shop.already_exists": ErrorSpec(409, _("This merchant already has a shop.")),
+    "shop.name_taken": ErrorSpec(409, _("A shop with this name already exists.")),
+    "shop.not_active": ErrorSpec(409, _("This shop is frozen or banned and cannot do that now.")),
+    "shop.invalid_status": ErrorSpec(422, _("Unknown shop status.")),
+    # --- catalog ------------------------------------------------------------------------------
+    "catalog.invalid_price": ErrorSpec(422, _("Prices and face values are whole fen, at least 1.")),
+    "catalog.invalid_quantity_limits": ErrorSpec(
+        422, _("The per-order quantity limits must satisfy 1 ≤ minimum ≤ maximum.")
+    ),
+    "catalog.invalid_required_field": ErrorSpec(422, _("A required buyer field is not valid.")),
+    "catalog.product_not_available": ErrorSpec(409, _("This product is not on sale.")),
+    # --- inventory ----------------------------------------------------------------------------
+    "inventory.not_card_key_product": ErrorSpec(
+        422, _("Card keys can only be loaded into products delivered by card key.")
+    ),
+    "inventory.import_too_large": ErrorSpec(413, _("The import is larger than %(limit)s.")),
+    "inventory.import_too_many_lines": ErrorSpec(413, _("The import has more than %(limit)s lines.")),
+    "inventory.import_empty": ErrorSpec(422, _("The import contains no card keys.")),
+    "inventory.import_bad_encoding": ErrorSpec(
+        422, _("The file is not readable text. Save it as UTF-8 or GB18030 and try again.")
+    ),
+    "inventory.key_not_revocable": ErrorSpec(409, _("Only unsold card keys can be revoked.")),
+    "inventory.reveal_forbidden": ErrorSpec(403, _("Only the buyer of this card key can see it.")),
+    "inventory.keyring_error": ErrorSpec(500, _("The card-key keyring is missing or damaged.")),
+}
+
+
+class DomainError(Exception):
+    """A refusal with a stable machine code. Raise it before anything is written, or inside the
+    atomic block so the write is rolled back."""
+
+    def __init__(
+        self,
+        code: str,
+        message: str | Promise | None = None,
+        *,
+        fields: dict[str, str] | None = None,
+        **params: Any,
+    ) -> None:
+        if code not in ERRORS:
+            raise KeyError(f"unregistered error code {code!r}; add it to kameng.core.errors.ERRORS")
+        self.code = code
+        self.spec = ERRORS[code]
+        self._message = message
+        self.fields = {k: str(v) for k, v in (fields or {}).items()}
+        self.params = params
+        super().__init__(code)
+
+    @property
+    def status(self) -> int:
+        return self.spec.status
+
+    @property
+    def message(self) -> str:
+        template = self._message if self._message is not None else self.spec.message
+        text = str(template)
+        return text % self.params if self.params else text
+
+    def as_payload(self) -> dict[str, Any]:
+        return error_payload(self.code, self.message, self.fields)
+
+
+def error_payload(code: str, message: str, fields: dict[str, str] | None = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": str(message), "fields": fields or {}}}
+
+
+def payload_for(code: str, *, fields: dict[str, str] | None = None, **params: Any) -> tuple[int, dict]:
+    err = DomainError(code, fields=fields, **params)
+    return err.status, err.as_payload()

@@ -1,0 +1,83 @@
+"""Turns domain errors and stray failures into the promised shapes.
+
+Under /api/ every error response is ``{"error": {"code", "message", "fields"}}`` (even Django's own
+404/405/413 that never reach django-ninja). On pages a DomainError becomes an error page with its
+message and status, never a 500.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from kameng.core.errors import DomainError, payload_for
+
+log = logging.getLogger(__name__)
+
+_STATUS_CODES = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    422: "invalid_input",
+    429: "throttled",
+    500: "internal_error",
+}
+
+
+def is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+class DomainErrorMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if is_api(request) and response.status_code >= 400 and not _is_error_shape(response):
+            code = _STATUS_CODES.get(response.status_code, "bad_request")
+            _status, payload = payload_for(code)
+            return JsonResponse(payload, status=response.status_code)
+        return response
+
+    def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
+        if isinstance(exc, DomainError):
+            err = exc
+        elif isinstance(exc, RequestDataTooBig):
+            err = DomainError("payload_too_large")
+        elif isinstance(exc, Http404):
+            err = DomainError("not_found")
+        elif isinstance(exc, PermissionDenied):
+            err = DomainError("permission_denied")
+        else:
+            return None  # a real bug: Django's handler logs it and shows the 500 page
+        if is_api(request):
+            return JsonResponse(err.as_payload(), status=err.status)
+        return render_error_page(request, err)
+
+
+def render_error_page(request: HttpRequest, err: DomainError) -> HttpResponse:
+    if err.code == "not_authenticated":
+        from django.contrib.auth.views import redirect_to_login
+
+        return redirect_to_login(request.get_full_path())
+    template = "core/error_fragment.html" if getattr(request, "htmx", False) else "core/error.html"
+    return render(request, template, {"error": err}, status=err.status)
+
+
+def _is_error_shape(response: HttpResponse) -> bool:
+    if response.get("Content-Type", "").split(";")[0] != "application/json":
+        return False
+    try:
+        data = json.loads(response.content)
+    except (ValueError, AttributeError):
+        return False
+    return isinstance(data, dict) and isinstance(data.get("error"), dict) and "code" in data["error"]

@@ -1,0 +1,56 @@
+"""Test helpers: an API client that authenticates like an integration, and the error-shape check."""
+
+from __future__ import annotations
+
+from django.test import Client
+
+from kameng.accounts.services import issue_api_token
+
+
+class ApiClient:
+    """A JSON client that sends a bearer token, like an integration would."""
+
+    def __init__(self, user=None):
+        self.client = Client()
+        self.headers = {}
+        if user is not None:
+            _token, plaintext = issue_api_token(user=user, name="test")
+            self.headers["Authorization"] = f"Bearer {plaintext}"
+
+    def _call(self, method, path, data=None, **extra):
+        headers = {**self.headers, **extra.pop("headers", {})}
+        fn = getattr(self.client, method)
+        if (
+            method in ("post", "put", "patch", "delete")
+            and not isinstance(data, (bytes, str))
+            and "content_type" not in extra
+        ):
+            return fn(path, data=data, content_type="application/json", headers=headers, **extra)
+        return fn(path, data=data, headers=headers, **extra)
+
+    def get(self, path, data=None, **extra):
+        return self._call("get", path, data, **extra)
+
+    def post(self, path, data=None, **extra):
+        return self._call("post", path, data, **extra)
+
+    def put(self, path, data=None, **extra):
+        return self._call("put", path, data, **extra)
+
+    def patch(self, path, data=None, **extra):
+        return self._call("patch", path, data, **extra)
+
+    def delete(self, path, data=None, **extra):
+        return self._call("delete", path, data, **extra)
+
+
+def assert_error(response, status: int, code: str | None = None):
+    """Every API error has the one shape; use this in every bad-input test."""
+    assert response.status_code == status, response.content
+    body = response.json()
+    assert set(body) == {"error"}, body
+    assert set(body["error"]) == {"code", "message", "fields"}, body
+    assert body["error"]["message"], body
+    if code is not None:
+        assert body["error"]["code"] == code, body
+    return body["error"]
