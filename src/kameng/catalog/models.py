@@ -66,6 +66,29 @@ class Product(models.Model):
         return self.title
 
     @property
+    def out_of_stock(self) -> bool:
+        """Only card-key products run out; top-ups and manual delivery have no counted stock."""
+        return self.delivery_kind == DeliveryKind.CARD_KEY and self.stock_available < 1
+
+    @property
+    def on_sale(self) -> bool:
+        return self.published and self.shop.can_sell and not self.out_of_stock
+
+    @property
+    def localized_fields(self) -> list[dict]:
+        """The required buyer fields with label and help in the current language."""
+        english = (get_language() or "zh-hans").lower().startswith("en")
+        return [
+            {
+                "key": f["key"],
+                "label": (f.get("label_en") if english else "") or f.get("label_zh") or f["key"],
+                "help": (f.get("help_en") if english else "") or f.get("help_zh", ""),
+                "pattern": f.get("pattern", ""),
+            }
+            for f in self.required_fields or []
+        ]
+
+    @property
     def title(self) -> str:
         lang = (get_language() or "zh-hans").lower()
         if lang.startswith("en") and self.title_en:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -27,6 +28,8 @@ class Shop(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["status"])]
+        # Names are compared case-insensitively ("ABC" and "abc" are the same shop to a buyer).
+        constraints = [models.UniqueConstraint(Lower("name"), name="shop_name_ci_unique")]
 
     def __str__(self) -> str:
         return self.name
@@ -34,6 +37,10 @@ class Shop(models.Model):
     @property
     def can_sell(self) -> bool:
         return self.status in (ShopStatus.ACTIVE, ShopStatus.WARNED)
+
+    @property
+    def can_be_contacted(self) -> bool:
+        return self.status != ShopStatus.BANNED
 
 
 class ShopStatusChange(models.Model):
@@ -46,6 +53,9 @@ class ShopStatusChange(models.Model):
     reason = models.CharField(max_length=500)
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-id"]
 
 
 class Conversation(models.Model):
@@ -70,3 +80,4 @@ class Message(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["conversation", "read_at"])]

@@ -1,0 +1,244 @@
+"""Every write to shops: the shop itself, its status and certification, and its contact channel.
+
+Lock order (see docs/concurrency.md): user → shop → conversation.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from kameng.accounts.models import Role, User
+from kameng.accounts.permissions import require_role
+from kameng.core.errors import DomainError
+from kameng.shops.models import Conversation, Message, Shop, ShopStatusChange
+from kameng.shops.transitions import action_for
+
+NAME_MAX = 64
+DESCRIPTION_MAX = 4000
+REASON_MAX = 500
+MESSAGE_MAX = 2000
+# Paths under /api/v1/shops/ and /shops/ that a slug must never shadow.
+RESERVED_SLUGS = {"mine", "conversations", "operator", "new", "admin"}
+
+
+def _clean_name(name: object) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise DomainError("invalid_input", fields={"name": "required"})
+    name = " ".join(name.split())
+    if len(name) > NAME_MAX:
+        raise DomainError("invalid_input", fields={"name": f"at most {NAME_MAX} characters"})
+    return name
+
+
+def _clean_description(description: object) -> str:
+    if not isinstance(description, str):
+        raise DomainError("invalid_input", fields={"description": "text"})
+    description = description.strip()
+    if len(description) > DESCRIPTION_MAX:
+        raise DomainError("invalid_input", fields={"description": f"at most {DESCRIPTION_MAX} characters"})
+    return description
+
+
+def _clean_reason(reason: object) -> str:
+    if not isinstance(reason, str) or not reason.strip():
+        raise DomainError("invalid_input", fields={"reason": "required"})
+    reason = reason.strip()
+    if len(reason) > REASON_MAX:
+        raise DomainError("invalid_input", fields={"reason": f"at most {REASON_MAX} characters"})
+    return reason
+
+
+def _name_taken(name: str, *, exclude_id: int | None = None) -> bool:
+    qs = Shop.objects.filter(name__iexact=name)
+    if exclude_id is not None:
+        qs = qs.exclude(pk=exclude_id)
+    return qs.exists()
+
+
+def _slug_for(name: str) -> str:
+    """An ASCII slug from the name; Chinese names slugify to nothing, so they get a random one."""
+    base = slugify(name)[:48].strip("-")
+    if base and base not in RESERVED_SLUGS and not Shop.objects.filter(slug=base).exists():
+        return base
+    prefix = base or "shop"
+    while True:
+        candidate = f"{prefix}-{secrets.token_hex(3)}"
+        if not Shop.objects.filter(slug=candidate).exists():
+            return candidate
+
+
+def create_shop(*, merchant: User, name: str, description: str = "") -> Shop:
+    """Open the merchant's one shop. Two simultaneous calls for one merchant: the user row lock
+    makes the second wait and then see the first shop."""
+    require_role(merchant, Role.MERCHANT)
+    name = _clean_name(name)
+    description = _clean_description(description)
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=merchant.pk).first()
+        if Shop.objects.filter(owner=merchant).exists():
+            raise DomainError("shop.already_exists")
+        if _name_taken(name):
+            raise DomainError("shop.name_taken", fields={"name": "taken"})
+        try:
+            with transaction.atomic():
+                shop = Shop.objects.create(owner=merchant, name=name, slug=_slug_for(name), description=description)
+        except IntegrityError as exc:
+            # Another merchant took the name (or the slug) between our check and our insert.
+            if Shop.objects.filter(owner=merchant).exists():
+                raise DomainError("shop.already_exists") from exc
+            raise DomainError("shop.name_taken", fields={"name": "taken"}) from exc
+    return shop
+
+
+def update_shop(*, merchant: User, name: str | None = None, description: str | None = None) -> Shop:
+    """The owner edits name and description. The slug stays, so links keep working."""
+    require_role(merchant, Role.MERCHANT)
+    clean_name = _clean_name(name) if name is not None else None
+    clean_description = _clean_description(description) if description is not None else None
+    with transaction.atomic():
+        shop = Shop.objects.select_for_update().filter(owner=merchant).first()
+        if shop is None:
+            raise DomainError("shop.no_shop")
+        if clean_name is not None and clean_name != shop.name:
+            if _name_taken(clean_name, exclude_id=shop.pk):
+                raise DomainError("shop.name_taken", fields={"name": "taken"})
+            shop.name = clean_name
+        if clean_description is not None:
+            shop.description = clean_description
+        try:
+            with transaction.atomic():
+                shop.save(update_fields=["name", "description"])
+        except IntegrityError as exc:
+            raise DomainError("shop.name_taken", fields={"name": "taken"}) from exc
+    return shop
+
+
+def change_shop_status(*, operator: User, shop_id: int, to_status: str, reason: str) -> Shop:
+    """Apply one transition of the table in shops.transitions and record it."""
+    require_role(operator, Role.OPERATOR)
+    if not 1 <= shop_id <= 2**53:
+        raise DomainError("not_found")
+    reason = _clean_reason(reason)
+    with transaction.atomic():
+        shop = Shop.objects.select_for_update().filter(pk=shop_id).first()
+        if shop is None:
+            raise DomainError("not_found")
+        action_for(from_status=shop.status, to_status=to_status, role=operator.role)
+        from_status = shop.status
+        shop.status = to_status
+        shop.status_reason = reason
+        shop.save(update_fields=["status", "status_reason"])
+        ShopStatusChange.objects.create(
+            shop=shop, from_status=from_status, to_status=to_status, reason=reason, changed_by=operator
+        )
+    return shop
+
+
+def set_shop_certification(*, operator: User, shop_id: int, certified: bool, reason: str) -> Shop:
+    """平台认证商家: grant or withdraw, with the time it was granted; every change is recorded."""
+    require_role(operator, Role.OPERATOR)
+    if not 1 <= shop_id <= 2**53:
+        raise DomainError("not_found")
+    if not isinstance(certified, bool):
+        raise DomainError("invalid_input", fields={"certified": "true or false"})
+    reason = _clean_reason(reason)
+    with transaction.atomic():
+        shop = Shop.objects.select_for_update().filter(pk=shop_id).first()
+        if shop is None:
+            raise DomainError("not_found")
+        shop.certified = certified
+        shop.certified_at = timezone.now() if certified else None
+        shop.save(update_fields=["certified", "certified_at"])
+        ShopStatusChange.objects.create(
+            shop=shop,
+            from_status=shop.status,
+            to_status=shop.status,
+            certified=certified,
+            reason=reason,
+            changed_by=operator,
+        )
+    return shop
+
+
+# --- the contact channel -------------------------------------------------------------------------
+
+
+def _clean_body(body: object) -> str:
+    if not isinstance(body, str) or not body.strip():
+        raise DomainError("invalid_input", fields={"body": "required"})
+    body = body.strip()
+    if len(body) > MESSAGE_MAX:
+        raise DomainError("invalid_input", fields={"body": f"at most {MESSAGE_MAX} characters"})
+    return body
+
+
+def _post(conversation: Conversation, sender: User, body: str) -> Message:
+    now = timezone.now()
+    message = Message.objects.create(conversation=conversation, sender=sender, body=body, created_at=now)
+    Conversation.objects.filter(pk=conversation.pk).update(last_message_at=now)
+    conversation.last_message_at = now
+    return message
+
+
+def contact_shop(*, buyer: User, shop_id: int, body: str) -> tuple[Conversation, Message]:
+    """A buyer writes to a shop: opens their one conversation with it, or continues it.
+
+    A banned shop takes no new conversations; an existing one can continue, so a buyer who was
+    already talking to the shop is not cut off from an answer."""
+    require_role(buyer, Role.BUYER)
+    body = _clean_body(body)
+    with transaction.atomic():
+        shop = Shop.objects.filter(pk=shop_id).first()
+        if shop is None:
+            raise DomainError("not_found")
+        conversation = Conversation.objects.select_for_update().filter(shop=shop, buyer=buyer).first()
+        if conversation is None:
+            if not shop.can_be_contacted:
+                raise DomainError("shop.contact_closed")
+            try:
+                with transaction.atomic():
+                    conversation = Conversation.objects.create(shop=shop, buyer=buyer)
+            except IntegrityError:
+                # The same buyer opened it from another tab a moment ago: continue that one.
+                conversation = Conversation.objects.select_for_update().get(shop=shop, buyer=buyer)
+        message = _post(conversation, buyer, body)
+    return conversation, message
+
+
+def _conversation_for_update(*, user: User, conversation_id: int) -> Conversation:
+    """Lock a conversation the user takes part in (its buyer, or its shop's owner); else not_found."""
+    require_role(user, Role.BUYER, Role.MERCHANT)
+    if not 1 <= conversation_id <= 2**53:
+        raise DomainError("not_found")
+    qs = Conversation.objects.select_for_update().select_related("shop")
+    if user.role == Role.BUYER:
+        qs = qs.filter(buyer=user)
+    else:
+        qs = qs.filter(shop__owner=user)
+    conversation = qs.filter(pk=conversation_id).first()
+    if conversation is None:
+        raise DomainError("not_found")
+    return conversation
+
+
+def send_message(*, user: User, conversation_id: int, body: str) -> Message:
+    """The buyer continues, or the merchant replies in, a conversation they belong to."""
+    body = _clean_body(body)
+    with transaction.atomic():
+        conversation = _conversation_for_update(user=user, conversation_id=conversation_id)
+        return _post(conversation, user, body)
+
+
+def mark_conversation_read(*, user: User, conversation_id: int) -> int:
+    """Mark the other party's messages read; returns how many were newly marked."""
+    with transaction.atomic():
+        conversation = _conversation_for_update(user=user, conversation_id=conversation_id)
+        return (
+            Message.objects.filter(conversation=conversation, read_at__isnull=True)
+            .exclude(sender=user)
+            .update(read_at=timezone.now())
+        )

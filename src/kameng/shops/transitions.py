@@ -1,0 +1,44 @@
+"""The shop-status state machine as data.
+
+``TRANSITIONS[(from_status, to_status, actor_role)] = action``. Only
+``kameng.shops.services.change_shop_status`` applies it (under a row lock) and it writes the
+ShopStatusChange record; nothing else assigns ``Shop.status``. A ban is lifted to *frozen*, never
+straight back to selling, so a second look is always needed before a banned shop trades again.
+"""
+
+from __future__ import annotations
+
+from kameng.accounts.models import Role
+from kameng.core.errors import DomainError
+from kameng.shops.models import ShopStatus
+
+A, W, F, B = ShopStatus.ACTIVE, ShopStatus.WARNED, ShopStatus.FROZEN, ShopStatus.BANNED
+OP = Role.OPERATOR
+
+TRANSITIONS: dict[tuple[str, str, str], str] = {
+    (A, W, OP): "warn",
+    (A, F, OP): "freeze",
+    (A, B, OP): "ban",
+    (W, A, OP): "clear_warning",
+    (W, F, OP): "freeze",
+    (W, B, OP): "ban",
+    (F, A, OP): "unfreeze",
+    (F, W, OP): "unfreeze_with_warning",
+    (F, B, OP): "ban",
+    (B, F, OP): "lift_ban",
+}
+
+
+def action_for(*, from_status: str, to_status: str, role: str) -> str:
+    """The action name for an allowed transition, or DomainError (nothing is changed)."""
+    if to_status not in ShopStatus.values:
+        raise DomainError("shop.invalid_status", fields={"status": f"one of {', '.join(ShopStatus.values)}"})
+    action = TRANSITIONS.get((from_status, to_status, role))
+    if action is None:
+        raise DomainError(
+            "shop.transition_not_allowed",
+            fields={"status": f"{from_status} → {to_status}"},
+            from_status=ShopStatus(from_status).label,
+            to_status=ShopStatus(to_status).label,
+        )
+    return action
