@@ -1,0 +1,264 @@
+"""Every write to the card-key inventory. Lock order: see docs/concurrency.md."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from kameng.accounts.models import Role, User
+from kameng.accounts.permissions import require_login, require_role
+from kameng.catalog.models import DeliveryKind
+from kameng.catalog.selectors import product_of_merchant
+from kameng.catalog.services import adjust_stock
+from kameng.core.errors import DomainError
+from kameng.inventory import crypto
+from kameng.inventory.models import CardKey, CardKeyStatus, ImportBatch, ImportSource
+from kameng.inventory.parsing import parse_import
+from kameng.inventory.transitions import apply_transition
+
+MAX_REVOKE_PER_CALL = 1000
+MAX_ALLOCATE_PER_CALL = 1000
+INSERT_BATCH_SIZE = 500
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    line: int
+    fingerprint: str
+    code: str
+    password: str | None
+
+
+def import_card_keys(
+    *, user: User, product_id: int, text: str | None = None, data: bytes | None = None, filename: str = ""
+) -> ImportBatch:
+    """Load card keys into the merchant's own card-key product, in one transaction.
+
+    The report says, by line number only (it never holds a code): accepted, duplicates inside the
+    file (and the line the code first appeared on), duplicates already on the platform (any shop,
+    any status, ever; which shop is never said), malformed lines with a reason."""
+    product = product_of_merchant(user=user, product_id=product_id)
+    if product.delivery_kind != DeliveryKind.CARD_KEY:
+        raise DomainError("inventory.not_card_key_product")
+    if not product.shop.can_sell:
+        raise DomainError("shop.not_active")
+    parsed = parse_import(text=text, data=data)
+    if not parsed.entries and not parsed.malformed:
+        raise DomainError("inventory.import_empty")
+
+    keyring = crypto.keyring_or_error()
+    first_line_of: dict[str, int] = {}
+    duplicates_in_file: list[dict] = []
+    unique: list[_Prepared] = []
+    for entry in parsed.entries:
+        fp = crypto.fingerprint(entry.code, keyring=keyring)
+        if fp in first_line_of:
+            duplicates_in_file.append({"line": entry.line, "first_line": first_line_of[fp]})
+            continue
+        first_line_of[fp] = entry.line
+        unique.append(_Prepared(entry.line, fp, entry.code, entry.password))
+    # Fingerprint order: concurrent imports then wait on each other's unique-index entries in one
+    # global order, so they cannot deadlock (docs/concurrency.md).
+    unique.sort(key=lambda p: p.fingerprint)
+
+    # Encrypt before the transaction opens: the write lock is then held only for the inserts.
+    sealed = [
+        (
+            item.fingerprint,
+            *crypto.encrypt(code=item.code, password=item.password, fingerprint=item.fingerprint, keyring=keyring),
+        )
+        for item in unique
+    ]
+    now = timezone.now()
+    with transaction.atomic():
+        batch = ImportBatch.objects.create(
+            shop=product.shop,
+            product=product,
+            created_by=user,
+            source=ImportSource.FILE if data is not None else ImportSource.TEXT,
+            filename=(filename or "")[:255],
+            size_bytes=parsed.size_bytes,
+            total_lines=parsed.total_lines,
+            created_at=now,
+        )
+        rows = [
+            CardKey(
+                shop=product.shop,
+                product=product,
+                batch=batch,
+                fingerprint=fp,
+                ciphertext=blob,
+                key_id=key_id,
+                created_at=now,
+            )
+            for fp, key_id, blob in sealed
+        ]
+        # ON CONFLICT DO NOTHING: a fingerprint already on the platform (or committed by a racing
+        # import first) is skipped, never raised; what this batch owns is read back below.
+        CardKey.objects.bulk_create(rows, batch_size=INSERT_BATCH_SIZE, ignore_conflicts=True)
+        accepted = set(CardKey.objects.filter(batch=batch).values_list("fingerprint", flat=True))
+        on_platform = sorted(p.line for p in unique if p.fingerprint not in accepted)
+        adjust_stock(product_id=product.pk, delta=len(accepted), only_if_card_key=True)
+
+        batch.accepted_count = len(accepted)
+        batch.duplicate_in_file_count = len(duplicates_in_file)
+        batch.duplicate_on_platform_count = len(on_platform)
+        batch.malformed_count = len(parsed.malformed)
+        batch.report = {
+            "accepted": len(accepted),
+            "accepted_lines": sorted(p.line for p in unique if p.fingerprint in accepted),
+            "duplicates_in_file": sorted(duplicates_in_file, key=lambda d: d["line"]),
+            "duplicates_on_platform": [{"line": line} for line in on_platform],
+            "malformed": [{"line": m.line, "reason": m.reason} for m in parsed.malformed],
+            "header_skipped": parsed.header_skipped,
+            "total_lines": parsed.total_lines,
+        }
+        batch.save(
+            update_fields=[
+                "accepted_count",
+                "duplicate_in_file_count",
+                "duplicate_on_platform_count",
+                "malformed_count",
+                "report",
+            ]
+        )
+    return batch
+
+
+def revoke_card_keys(*, user: User, key_ids: list[int]) -> int:
+    """Withdraw the merchant's own unsold (available) keys. Another shop's key is not_found; a
+    reserved, sold or already revoked key refuses the whole call (nothing changes)."""
+    require_role(user, Role.MERCHANT)
+    ids = sorted(set(key_ids))
+    if not ids:
+        raise DomainError("invalid_input", fields={"key_ids": "at least one key id"})
+    if len(ids) > MAX_REVOKE_PER_CALL:
+        raise DomainError("invalid_input", fields={"key_ids": f"at most {MAX_REVOKE_PER_CALL} keys per call"})
+    with transaction.atomic():
+        # Lock in id order (docs/concurrency.md) before looking at the statuses.
+        keys = list(
+            CardKey.objects.select_for_update()
+            .filter(pk__in=ids, shop__owner=user)
+            .order_by("pk")
+            .only("pk", "product_id", "status")
+        )
+        if len(keys) != len(ids):
+            raise DomainError("not_found")
+        if any(k.status != CardKeyStatus.AVAILABLE for k in keys):
+            raise DomainError("inventory.key_not_revocable")
+        edge = apply_transition(key_ids=ids, from_status=CardKeyStatus.AVAILABLE, action="revoke")
+        per_product = Counter(k.product_id for k in keys)
+        for product_id in sorted(per_product):
+            adjust_stock(product_id=product_id, delta=edge.stock_delta * per_product[product_id])
+    return len(ids)
+
+
+def allocate_card_keys(*, product_id: int, quantity: int, buyer: User) -> list[CardKey]:
+    """Sell ``quantity`` available keys of the product to the buyer, all or nothing.
+
+    Meant to be called by orders inside their own transaction. On PostgreSQL the candidate rows
+    are locked with SKIP LOCKED, so concurrent buyers take different keys instead of queueing on
+    the same ones; the guarded UPDATE then proves none changed underneath. On SQLite the IMMEDIATE
+    transaction already serialises writers."""
+    if not isinstance(quantity, int) or isinstance(quantity, bool) or not 1 <= quantity <= MAX_ALLOCATE_PER_CALL:
+        raise DomainError("invalid_input", fields={"quantity": f"1 to {MAX_ALLOCATE_PER_CALL}"})
+    require_role(buyer, Role.BUYER)
+    with transaction.atomic():
+        candidates = CardKey.objects.filter(product_id=product_id, status=CardKeyStatus.AVAILABLE).order_by("pk")
+        if connection.features.has_select_for_update_skip_locked:
+            candidates = candidates.select_for_update(skip_locked=True)
+        ids = list(candidates.values_list("pk", flat=True)[:quantity])
+        if len(ids) < quantity:
+            raise DomainError("inventory.out_of_stock")
+        edge = apply_transition(key_ids=ids, from_status=CardKeyStatus.AVAILABLE, action="sell", sold_to=buyer)
+        adjust_stock(product_id=product_id, delta=edge.stock_delta * quantity)
+        return list(CardKey.objects.filter(pk__in=ids).order_by("pk"))
+
+
+def reveal_card_key(*, user: User, card_key_id: int) -> tuple[str, str | None]:
+    """The plaintext (code, password) of a sold key, for the buyer it was sold to and nobody else.
+
+    Merchants, agents and operators get ``reveal_forbidden`` even for keys of their own shop;
+    another buyer gets ``not_found`` (the key does not exist for them). The first reveal is
+    stamped: whether a code was ever shown is evidence in an after-sales case."""
+    user = require_login(user)
+    if user.role != Role.BUYER:
+        raise DomainError("inventory.reveal_forbidden")
+    key = CardKey.objects.filter(
+        pk=card_key_id,
+        sold_to=user,
+        status__in=[CardKeyStatus.SOLD, CardKeyStatus.REPORTED_INVALID],
+    ).first()
+    if key is None:
+        raise DomainError("not_found")
+    try:
+        plain = crypto.decrypt(key_id=key.key_id, blob=key.ciphertext, fingerprint=key.fingerprint)
+    except (crypto.KeyringError, crypto.DecryptionError) as exc:
+        raise DomainError("inventory.keyring_error") from exc
+    if key.first_revealed_at is None:
+        CardKey.objects.filter(pk=key.pk, first_revealed_at__isnull=True).update(first_revealed_at=timezone.now())
+    return plain
+
+
+@dataclass(frozen=True)
+class RotationResult:
+    active_key_id: str
+    reencrypted: int
+    retired: list[str]
+
+
+def rotate_keyring(*, batch_size: int = 500, retire: bool = False) -> RotationResult:
+    """Add a new AES key, make it active, re-encrypt every card key under it in batches (each one
+    transaction, in id order), keep the old keys; with ``retire`` drop every key no
+    row uses any more. Only a file keyring can be rotated; one from KAMENG_KEYRING is read-only."""
+    keyring = crypto.keyring_or_error()
+    if keyring.source != "file":
+        raise DomainError(
+            "inventory.keyring_error",
+            "The keyring comes from KAMENG_KEYRING and cannot be rotated in place; use a keyring file.",
+        )
+    # Persist the new key before any row uses it: a crash mid-rotation leaves every row readable.
+    keyring = crypto.with_new_active_key(keyring)
+    crypto.save_keyring_file(keyring)
+    done = 0
+    last_pk = 0
+    while True:
+        # No row lock: SKIP LOCKED sales would skip locked rows and report a false "out of stock".
+        # Only key_id/ciphertext are written and the plaintext never changes, so a sale changing
+        # status meanwhile is neither lost nor harmed. Decrypting happens outside the transaction,
+        # so the rows are held only for the UPDATE itself.
+        rows = list(
+            CardKey.objects.filter(pk__gt=last_pk)
+            .exclude(key_id=keyring.active)
+            .order_by("pk")
+            .only("pk", "key_id", "ciphertext", "fingerprint")[:batch_size]
+        )
+        if not rows:
+            break
+        for row in rows:
+            row.key_id, row.ciphertext = crypto.reencrypt(
+                key_id=row.key_id, blob=row.ciphertext, fingerprint=row.fingerprint, keyring=keyring
+            )
+        with transaction.atomic():
+            CardKey.objects.bulk_update(rows, ["key_id", "ciphertext"])
+        done += len(rows)
+        last_pk = rows[-1].pk
+    retired: list[str] = []
+    if retire:
+        retired = retire_unused_keys()
+    return RotationResult(active_key_id=keyring.active, reencrypted=done, retired=retired)
+
+
+def retire_unused_keys() -> list[str]:
+    """Drop every non-active AES key that no card key row references."""
+    keyring = crypto.keyring_or_error()
+    if keyring.source != "file":
+        raise DomainError("inventory.keyring_error")
+    used = set(CardKey.objects.values_list("key_id", flat=True).distinct())
+    unused = {kid for kid in keyring.aes if kid != keyring.active and kid not in used}
+    if unused:
+        crypto.save_keyring_file(crypto.without_keys(keyring, unused))
+    return sorted(unused)
