@@ -10,6 +10,16 @@ from tests.factories import PASSWORD, ProductFactory, ShopFactory, UserFactory
 from tests.helpers import ApiClient
 
 
+IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_in_process(settings):
+    """Queued jobs run in-process right after commit in tests (a test may switch to the database
+    backend and run the real worker)."""
+    settings.TASKS = IMMEDIATE_TASKS
+
+
 @pytest.fixture
 def buyer(db):
     return UserFactory(role=Role.BUYER, username="buyer")

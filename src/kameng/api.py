@@ -15,6 +15,10 @@ from kameng.accounts.auth import api_auth
 from kameng.catalog.api import router as catalog_router
 from kameng.core.errors import DomainError
 from kameng.inventory.api import router as inventory_router
+from kameng.orders.api import router as orders_router
+from kameng.payments.api import router as payments_router
+from kameng.suppliers.api import router as suppliers_router
+from kameng.timeline.api import router as timeline_router
 from kameng.shops.api import router as shops_router
 
 log = logging.getLogger(__name__)
@@ -102,3 +106,7 @@ api.add_router("/auth", accounts_router, auth=api_auth)
 api.add_router("/shops", shops_router)
 api.add_router("/catalog", catalog_router)
 api.add_router("/inventory", inventory_router, auth=api_auth)
+api.add_router("/timeline", timeline_router, auth=api_auth)
+api.add_router("/payments", payments_router)
+api.add_router("/suppliers", suppliers_router)
+api.add_router("/orders", orders_router)

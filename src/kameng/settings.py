@@ -56,19 +56,26 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "django_tasks",
+    "django_tasks_db",
     "ninja",
     "kameng.core",
     "kameng.accounts",
+    "kameng.ledger",
     "kameng.shops",
     "kameng.catalog",
     "kameng.inventory",
+    "kameng.timeline",
+    "kameng.payments",
+    "kameng.suppliers",
+    "kameng.orders",
+    "kameng.demo",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "kameng.core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -143,10 +150,24 @@ KAMENG_IMPORT_MAX_LINES = int(os.environ.get("KAMENG_IMPORT_MAX_LINES", "20000")
 DATA_UPLOAD_MAX_MEMORY_SIZE = KAMENG_IMPORT_MAX_BYTES + 512 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = KAMENG_IMPORT_MAX_BYTES + 512 * 1024
 
+# --- Payments and suppliers --------------------------------------------------------------------
+# Gateways offered for wallet top-ups: "sandbox" (built-in test gateway) and/or "epay" (易支付).
+KAMENG_PAYMENT_GATEWAYS = env_list("KAMENG_PAYMENT_GATEWAYS", "sandbox")
+KAMENG_TOPUP_MIN_FEN = int(os.environ.get("KAMENG_TOPUP_MIN_FEN", "1"))
+KAMENG_TOPUP_MAX_FEN = int(os.environ.get("KAMENG_TOPUP_MAX_FEN", "5000000"))
+KAMENG_PAYMENT_TTL_MINUTES = int(os.environ.get("KAMENG_PAYMENT_TTL_MINUTES", "30"))
+KAMENG_SANDBOX_GATEWAY_SECRET = os.environ.get("KAMENG_SANDBOX_GATEWAY_SECRET", "")  # "" = derived from SECRET_KEY
+KAMENG_EPAY_URL = os.environ.get("KAMENG_EPAY_URL", "")
+KAMENG_EPAY_PID = os.environ.get("KAMENG_EPAY_PID", "")
+KAMENG_EPAY_KEY = os.environ.get("KAMENG_EPAY_KEY", "")
+KAMENG_EPAY_TYPE = os.environ.get("KAMENG_EPAY_TYPE", "alipay")
+# 直充 upstream supplier (the demo runs the local simulator, `kameng supplier-sim`).
+KAMENG_SUPPLIER_URL = os.environ.get("KAMENG_SUPPLIER_URL", "http://127.0.0.1:8766")
+KAMENG_SUPPLIER_SECRET = os.environ.get("KAMENG_SUPPLIER_SECRET", "")  # "" = derived from SECRET_KEY
+
 # --- I18n / time ------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
-LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 TIME_ZONE = os.environ.get("KAMENG_TIME_ZONE", "Asia/Shanghai")  # display only; storage is UTC
 USE_I18N = True
 USE_TZ = True
@@ -154,6 +175,7 @@ USE_TZ = True
 # --- Static and media -------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 WHITENOISE_USE_FINDERS = True  # serve straight from the apps; no collectstatic step needed
 MEDIA_ROOT = Path(os.environ.get("KAMENG_MEDIA_ROOT", DATA_DIR / "media"))
 STORAGES = {
@@ -162,7 +184,16 @@ STORAGES = {
 }
 
 # --- Tasks ------------------------------------------------------------------------------------
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# Jobs (supplier calls, gateway notifications) go through Django's task API. The default keeps them
+# in the database and `kameng worker` runs them (no other service needed); "immediate" runs them
+# in-process right after commit (tests, tiny installs).
+KAMENG_TASK_BACKEND = os.environ.get("KAMENG_TASK_BACKEND", "database")
+_TASK_BACKENDS = {
+    "database": {"BACKEND": "django_tasks_db.DatabaseBackend"},
+    "immediate": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
+}
+TASKS = {"default": _TASK_BACKENDS[KAMENG_TASK_BACKEND]}
+KAMENG_SWEEP_SECONDS = int(os.environ.get("KAMENG_SWEEP_SECONDS", "30"))
 
 # --- Security ---------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

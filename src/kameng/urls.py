@@ -14,6 +14,10 @@ urlpatterns = [
     path("", include("kameng.shops.urls")),
     path("", include("kameng.catalog.urls")),
     path("", include("kameng.inventory.urls")),
+    path("", include("kameng.timeline.urls")),
+    path("", include("kameng.payments.urls")),
+    path("", include("kameng.suppliers.urls")),
+    path("", include("kameng.orders.urls")),
 ]
 
 handler400 = "kameng.core.views.bad_request"

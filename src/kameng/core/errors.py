@@ -42,11 +42,30 @@ ERRORS: dict[str, ErrorSpec] = {
     "auth.weak_password": ErrorSpec(422, _("The password is too weak.")),
     "auth.token_invalid": ErrorSpec(401, _("The API token is invalid, expired or revoked.")),
     "auth.role_required": ErrorSpec(403, _("This needs the role: %(role)s.")),
+    # --- ledger -------------------------------------------------------------------------------
+    "ledger.unbalanced": ErrorSpec(500, _("A journal entry did not balance; nothing was posted.")),
+    "ledger.empty_entry": ErrorSpec(500, _("A journal entry had no amounts; nothing was posted.")),
+    "ledger.non_positive_amount": ErrorSpec(422, _("The amount must be at least 1 fen.")),
+    "ledger.insufficient_funds": ErrorSpec(409, _("Not enough balance for this payment.")),
+    # --- payments -----------------------------------------------------------------------------
+    "payments.invalid_amount": ErrorSpec(422, _("Enter an amount in yuan with at most two decimals.")),
+    "payments.amount_out_of_range": ErrorSpec(422, _("A top-up must be between %(min)s and %(max)s.")),
+    "payments.unknown_gateway": ErrorSpec(422, _("This payment method is not available.")),
+    "payments.notification_rejected": ErrorSpec(400, _("The payment notification was rejected.")),
+    "payments.transition_not_allowed": ErrorSpec(409, _("A payment cannot go from %(from_status)s by %(action)s.")),
+    # --- timeline -----------------------------------------------------------------------------
+    "timeline.invalid_stream": ErrorSpec(500, _("An event was written to an invalid stream name.")),
+    "timeline.invalid_kind": ErrorSpec(500, _("An event had an invalid kind.")),
+    "timeline.invalid_payload": ErrorSpec(500, _("An event's details could not be recorded: %(reason)s")),
+    "timeline.immutable": ErrorSpec(500, _("Timeline events can never be changed or deleted.")),
     # --- shops --------------------------------------------------------------------------------
     "shop.already_exists": ErrorSpec(409, _("This merchant already has a shop.")),
     "shop.name_taken": ErrorSpec(409, _("A shop with this name already exists.")),
     "shop.not_active": ErrorSpec(409, _("This shop is frozen or banned and cannot do that now.")),
     "shop.invalid_status": ErrorSpec(422, _("Unknown shop status.")),
+    "shop.transition_not_allowed": ErrorSpec(409, _("A shop cannot go from %(from_status)s to %(to_status)s.")),
+    "shop.no_shop": ErrorSpec(409, _("Create your shop first.")),
+    "shop.contact_closed": ErrorSpec(409, _("This shop is banned and cannot be contacted.")),
     # --- catalog ------------------------------------------------------------------------------
     "catalog.invalid_price": ErrorSpec(422, _("Prices and face values are whole fen, at least 1.")),
     "catalog.invalid_quantity_limits": ErrorSpec(
@@ -54,6 +73,10 @@ ERRORS: dict[str, ErrorSpec] = {
     ),
     "catalog.invalid_required_field": ErrorSpec(422, _("A required buyer field is not valid.")),
     "catalog.product_not_available": ErrorSpec(409, _("This product is not on sale.")),
+    "catalog.invalid_field_definitions": ErrorSpec(422, _("The list of required buyer fields is not valid.")),
+    "catalog.delivery_kind_locked": ErrorSpec(
+        409, _("This product still has card keys in stock; revoke them before changing the delivery kind.")
+    ),
     # --- inventory ----------------------------------------------------------------------------
     "inventory.not_card_key_product": ErrorSpec(
         422, _("Card keys can only be loaded into products delivered by card key.")
@@ -67,6 +90,25 @@ ERRORS: dict[str, ErrorSpec] = {
     "inventory.key_not_revocable": ErrorSpec(409, _("Only unsold card keys can be revoked.")),
     "inventory.reveal_forbidden": ErrorSpec(403, _("Only the buyer of this card key can see it.")),
     "inventory.keyring_error": ErrorSpec(500, _("The card-key keyring is missing or damaged.")),
+    "inventory.out_of_stock": ErrorSpec(409, _("Not enough card keys in stock.")),
+    # --- suppliers ----------------------------------------------------------------------------
+    "suppliers.invalid_request": ErrorSpec(422, _("The top-up request for the supplier is not valid.")),
+    "suppliers.ref_conflict": ErrorSpec(409, _("A different top-up was already sent under this reference.")),
+    # --- orders -------------------------------------------------------------------------------
+    "orders.invalid_transition": ErrorSpec(409, _("This order cannot do “%(action)s” while it is “%(state)s”.")),
+    "orders.idempotency_key_required": ErrorSpec(
+        422, _("Send an Idempotency-Key header (1–100 visible characters) so a retry never buys twice.")
+    ),
+    "orders.idempotency_mismatch": ErrorSpec(
+        422, _("This Idempotency-Key was already used for a different order.")
+    ),
+    "orders.quantity_out_of_range": ErrorSpec(422, _("Buy between %(min)s and %(max)s of this product per order.")),
+    "orders.payment_window_passed": ErrorSpec(409, _("The time to pay for this order has passed.")),
+    "orders.not_revealable": ErrorSpec(409, _("This card key has not been delivered to you yet.")),
+    "orders.nothing_to_confirm": ErrorSpec(409, _("Nothing delivered is waiting for your confirmation.")),
+    "orders.not_manual": ErrorSpec(409, _("Only manual-delivery orders are delivered by hand.")),
+    "orders.payout_too_small": ErrorSpec(422, _("A payout must be at least %(min)s fen.")),
+    "orders.payouts_frozen": ErrorSpec(409, _("Payouts of this shop are frozen.")),
 }
 
 

@@ -81,3 +81,30 @@ def _is_error_shape(response: HttpResponse) -> bool:
     except (ValueError, AttributeError):
         return False
     return isinstance(data, dict) and isinstance(data.get("error"), dict) and "code" in data["error"]
+
+
+class LanguageMiddleware:
+    """Chinese unless the visitor chose otherwise with the language switch (a cookie).
+
+    Unlike Django's LocaleMiddleware this ignores the browser's Accept-Language on purpose: the
+    marketplace's default language is Chinese for everyone, English is a choice."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.conf import settings
+        from django.utils import translation
+
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        supported = {code for code, _name in settings.LANGUAGES}
+        language = chosen if chosen in supported else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        patch_vary = response.get("Vary", "")
+        if "Cookie" not in patch_vary:
+            response["Vary"] = f"{patch_vary}, Cookie" if patch_vary else "Cookie"
+        translation.deactivate()
+        return response

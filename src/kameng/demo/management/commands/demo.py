@@ -1,0 +1,364 @@
+"""`kameng demo`: migrate, seed demo data (once), print the logins, and serve.
+
+Everything is written through the domain services, exactly as the pages and API would, so the demo
+also proves those paths work on a fresh database."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+DEMO_PASSWORD = "kameng-demo-2026"
+
+LOGINS = [
+    # username, role, display name, what to try
+    ("operator", "operator", "运营小王", "/operator/shops/ — certify, warn or freeze shops"),
+    ("agent", "agent", "客服小李", "support agent (the after-sales workbench comes with the after-sales issue)"),
+    (
+        "xingchen",
+        "merchant",
+        "星辰数卡",
+        "long-standing certified shop: /console/, /console/products/, /console/inventory/",
+    ),
+    ("xiaolu", "merchant", "小鹿游戏", "a new shop"),
+    ("sufa", "merchant", "速发卡铺", "a shop with a poor record (warned)"),
+    ("buyer", "buyer", "张三", "a buyer: browse, open products, contact a shop"),
+    ("buyer2", "buyer", "李四", "a second buyer"),
+]
+
+QQ_FIELD = {
+    "key": "qq",
+    "label_zh": "QQ号",
+    "label_en": "QQ number",
+    "pattern": "[1-9][0-9]{4,11}",
+    "help_zh": "5–12 位数字，请仔细核对，充值后无法撤回",
+    "help_en": "5–12 digits; check it carefully, a top-up cannot be undone",
+}
+PHONE_FIELD = {
+    "key": "phone",
+    "label_zh": "手机号码",
+    "label_en": "Mobile number",
+    "pattern": "1[3-9][0-9]{9}",
+    "help_zh": "中国大陆 11 位手机号",
+    "help_en": "11-digit mainland China mobile number",
+}
+
+SHOPS = {
+    "xingchen": {
+        "name": "星辰数卡",
+        "description": "专注游戏点卡与会员卡密十年，自动发货，7×24 小时售后。所有卡密均为官方渠道采购。",
+        "age_days": 3 * 365,
+        "certified": True,
+        "products": [
+            dict(
+                title_zh="腾讯Q币 100元 卡密",
+                title_en="Tencent Q-coins 100 CNY card key",
+                category="game_card",
+                delivery_kind="card_key",
+                face_value_fen=10000,
+                price_fen=9850,
+                keys=40,
+                usage_rules="登录 pay.qq.com，选择“Q币卡充值”，输入卡号和密码。卡密一经查看视为已发货。",
+                refund_policy="未查看卡密可极速退款；卡密无效请在 72 小时内发起售后，附充值页面截图。",
+            ),
+            dict(
+                title_zh="网易一卡通 50元",
+                title_en="NetEase One Card 50 CNY",
+                category="game_card",
+                delivery_kind="card_key",
+                face_value_fen=5000,
+                price_fen=4900,
+                keys=30,
+                usage_rules="在网易一卡通官网或游戏内充值中心使用。",
+                refund_policy="卡密无效包换。",
+            ),
+            dict(
+                title_zh="腾讯视频 VIP 会员月卡",
+                title_en="Tencent Video VIP, 1 month",
+                category="membership",
+                delivery_kind="card_key",
+                face_value_fen=3000,
+                price_fen=2280,
+                keys=25,
+                usage_rules="在腾讯视频 App “我的 → 兑换VIP” 中输入兑换码。每个账号每月限兑 3 次。",
+                refund_policy="兑换失败请提供错误提示截图，核实后补发或退款。",
+            ),
+            dict(
+                title_zh="王者荣耀 点券直充 600点",
+                title_en="Honor of Kings 600 vouchers, direct top-up",
+                category="game_card",
+                delivery_kind="direct_topup",
+                face_value_fen=6000,
+                price_fen=5800,
+                region_notes="仅支持 QQ 区（安卓/苹果），微信区请勿购买。",
+                usage_rules="充值到账后在游戏内邮件查收。",
+                refund_policy="上游充值失败自动全额退款。",
+                required_fields=[
+                    QQ_FIELD,
+                    {
+                        "key": "zone",
+                        "label_zh": "大区",
+                        "label_en": "Zone",
+                        "pattern": "(安卓QQ|苹果QQ)",
+                        "help_zh": "填写 安卓QQ 或 苹果QQ",
+                        "help_en": "安卓QQ (Android) or 苹果QQ (iOS)",
+                    },
+                ],
+            ),
+            dict(
+                title_zh="中国移动 话费充值 100元",
+                title_en="China Mobile top-up 100 CNY",
+                category="phone_topup",
+                delivery_kind="direct_topup",
+                face_value_fen=10000,
+                price_fen=9950,
+                max_per_order=3,
+                region_notes="全国移动号码通用，携号转网号码请勿购买。",
+                usage_rules="一般 10 分钟内到账，高峰期最长 24 小时。",
+                refund_policy="充值失败自动退款；部分到账按实际到账金额结算。",
+                required_fields=[PHONE_FIELD],
+            ),
+        ],
+    },
+    "xiaolu": {
+        "name": "小鹿游戏",
+        "description": "新开小店，主营 Steam 与米哈游游戏充值，欢迎站内联系。",
+        "age_days": 12,
+        "certified": False,
+        "products": [
+            dict(
+                title_zh="Steam 钱包充值卡 50元",
+                title_en="Steam Wallet code 50 CNY",
+                category="game_card",
+                delivery_kind="card_key",
+                face_value_fen=5000,
+                price_fen=4980,
+                keys=15,
+                usage_rules="仅限国区 Steam 账户兑换。",
+                refund_policy="已兑换不退。",
+            ),
+            dict(
+                title_zh="原神 创世结晶 6480 直充",
+                title_en="Genshin Impact 6480 Genesis Crystals, direct top-up",
+                category="game_card",
+                delivery_kind="direct_topup",
+                face_value_fen=64800,
+                price_fen=62800,
+                max_per_order=2,
+                region_notes="仅支持官服（天空岛）与 B 服（世界树），不支持国际服。",
+                refund_policy="UID 填错导致的充值不予退款。",
+                required_fields=[
+                    {
+                        "key": "uid",
+                        "label_zh": "游戏UID",
+                        "label_en": "Game UID",
+                        "pattern": "[1-9][0-9]{8}",
+                        "help_zh": "9 位数字，在游戏左下角查看",
+                        "help_en": "9 digits, shown at the bottom left in game",
+                    },
+                    {
+                        "key": "server",
+                        "label_zh": "服务器",
+                        "label_en": "Server",
+                        "pattern": "(天空岛|世界树)",
+                        "help_zh": "天空岛 或 世界树",
+                        "help_en": "天空岛 (official) or 世界树 (bilibili)",
+                    },
+                ],
+            ),
+            dict(
+                title_zh="魔兽世界 金币 10000G（人工发货）",
+                title_en="World of Warcraft 10,000 gold (manual delivery)",
+                category="virtual_item",
+                delivery_kind="manual",
+                face_value_fen=3000,
+                price_fen=2600,
+                manual_delivery_hours=6,
+                region_notes="请注明服务器与角色名。",
+                usage_rules="通过游戏内邮件交易发货，6 小时内完成。",
+                refund_policy="未发货可全额退款。",
+                required_fields=[
+                    {
+                        "key": "character",
+                        "label_zh": "服务器-角色名",
+                        "label_en": "Server-character",
+                        "pattern": ".{2,40}",
+                        "help_zh": "例如：白银之手-小鹿",
+                        "help_en": "e.g. 白银之手-小鹿",
+                    }
+                ],
+            ),
+        ],
+    },
+    "sufa": {
+        "name": "速发卡铺",
+        "description": "低价卡密，量大从优。",
+        "age_days": 200,
+        "certified": False,
+        "warn": "近 30 天卡密无效投诉偏多，已被平台警告。",
+        "products": [
+            dict(
+                title_zh="优酷 VIP 会员月卡（特价）",
+                title_en="Youku VIP 1 month (discount)",
+                category="membership",
+                delivery_kind="card_key",
+                face_value_fen=2500,
+                price_fen=1500,
+                keys=20,
+                usage_rules="在优酷 App 兑换中心使用。",
+                refund_policy="售出不退不换。",
+            ),
+            dict(
+                title_zh="中国联通 话费 50元（慢充）",
+                title_en="China Unicom top-up 50 CNY (slow)",
+                category="phone_topup",
+                delivery_kind="direct_topup",
+                face_value_fen=5000,
+                price_fen=4750,
+                usage_rules="72 小时内到账。",
+                refund_policy="超时未到账可申请退款。",
+                required_fields=[PHONE_FIELD],
+            ),
+        ],
+    },
+}
+
+
+def _random_code(prefix: str) -> str:
+    # Digits only, with leading zeros kept, like real point-card numbers.
+    return prefix + "".join(secrets.choice("0123456789") for _ in range(14))
+
+
+class Command(BaseCommand):
+    help = "Migrate, load demo data (only on an empty database) and serve the marketplace."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--no-serve", action="store_true", help="seed the configured database and exit")
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+
+    def handle(self, *args, no_serve: bool, host: str, port: int, **options):
+        call_command("migrate", interactive=False, verbosity=0)
+        from kameng.accounts.models import User
+
+        if User.objects.filter(username="operator").exists():
+            self.stdout.write("Demo data already present; not seeding again.")
+        else:
+            self.seed()
+            self.stdout.write(self.style.SUCCESS("Demo data loaded."))
+        self.print_logins(host, port)
+        if not no_serve:
+            self.serve(host, port)
+
+    def serve(self, host: str, port: int) -> None:
+        """The whole marketplace on one machine: the job worker (with the periodic sweep) and the
+        local 直充 supplier simulator run beside the web server and stop with it."""
+        import subprocess
+        import sys
+        from pathlib import Path
+
+        import os
+
+        from django.conf import settings
+
+        # Gateway notifications are sent to this address, so it must be where we serve.
+        site_url = f"http://{host}:{port}"
+        settings.SITE_URL = site_url
+        env = {**os.environ, "KAMENG_SITE_URL": site_url}
+        kameng = str(Path(sys.executable).with_name("kameng"))
+        children = [
+            subprocess.Popen([kameng, "worker"], env=env),  # noqa: S603 - our own command
+            subprocess.Popen([kameng, "supplier-sim", "--port", "8766"], env=env),  # noqa: S603
+        ]
+        try:
+            call_command("serve", host=host, port=port)
+        finally:
+            for child in children:
+                child.terminate()
+            for child in children:
+                try:
+                    child.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+
+    @transaction.atomic
+    def seed(self) -> None:
+        from kameng.accounts.services import create_user
+        from kameng.catalog.services import create_product, publish_product
+        from kameng.inventory.services import import_card_keys
+        from kameng.shops.models import Shop
+        from kameng.shops.services import change_shop_status, create_shop, set_shop_certification
+
+        users = {
+            username: create_user(
+                username=username, password=DEMO_PASSWORD, role=role, display_name=name, check_password_strength=False
+            )
+            for username, role, name, _hint in LOGINS
+        }
+        operator = users["operator"]
+        for username, spec in SHOPS.items():
+            merchant = users[username]
+            shop = create_shop(merchant=merchant, name=spec["name"], description=spec["description"])
+            # Demo history: the shops have existed for a while (the only write not made by a service).
+            Shop.objects.filter(pk=shop.pk).update(created_at=timezone.now() - timedelta(days=spec["age_days"]))
+            if spec["certified"]:
+                set_shop_certification(
+                    operator=operator, shop_id=shop.pk, certified=True, reason="资质审核通过（演示数据）"
+                )
+            for n, product_spec in enumerate(spec["products"]):
+                product_spec = dict(product_spec)
+                keys = product_spec.pop("keys", 0)
+                product = create_product(merchant=merchant, **product_spec)
+                if keys:
+                    prefix = f"{shop.pk}{n}"
+                    lines = [f"{_random_code(prefix)},{secrets.token_hex(4).upper()}" for _ in range(keys)]
+                    import_card_keys(user=merchant, product_id=product.pk, text="\r\n".join(lines))
+                publish_product(merchant=merchant, product_id=product.pk)
+            if spec.get("warn"):
+                change_shop_status(operator=operator, shop_id=shop.pk, to_status="warned", reason=spec["warn"])
+        self.seed_money_and_orders(users)
+
+    def seed_money_and_orders(self, users) -> None:
+        """Buyers top up through the sandbox gateway (the same signed notification it sends over
+        HTTP), then place a few orders so every page has something to show."""
+        from kameng.catalog.models import Product
+        from kameng.orders.services import confirm_receipt, place_order
+        from kameng.payments.gateways.sandbox import notification_params
+        from kameng.payments.services import handle_notification, sandbox_decide, start_topup
+
+        for username, amount_fen in (("buyer", 200_000), ("buyer2", 50_000)):
+            payment = start_topup(buyer=users[username], amount_fen=amount_fen, gateway="sandbox")
+            charge = sandbox_decide(out_trade_no=payment.out_trade_no, succeeded=True)
+            handle_notification(gateway="sandbox", params=notification_params(charge), remote_addr="127.0.0.1")
+
+        def product(title_start: str) -> Product:
+            return Product.objects.get(title_zh__startswith=title_start)
+
+        buyer, buyer2 = users["buyer"], users["buyer2"]
+        done = place_order(
+            buyer=buyer, product_id=product("网易一卡通").pk, quantity=1, buyer_fields=None, idempotency_key="demo-1"
+        )
+        confirm_receipt(buyer=buyer, order_id=done.order.pk)
+        place_order(buyer=buyer, product_id=product("腾讯Q币").pk, quantity=2, buyer_fields=None, idempotency_key="demo-2")
+        place_order(
+            buyer=buyer2,
+            product_id=product("魔兽世界").pk,
+            quantity=1,
+            buyer_fields={"character": "白银之手-李四"},
+            idempotency_key="demo-3",
+        )
+
+    def print_logins(self, host: str, port: int) -> None:
+        url = f"http://{host}:{port}"
+        self.stdout.write("")
+        self.stdout.write(self.style.MIGRATE_HEADING(f"Kameng demo — open {url}/  (log in at {url}/accounts/login/)"))
+        self.stdout.write(f"Every demo account has the password: {DEMO_PASSWORD}")
+        for username, role, name, hint in LOGINS:
+            self.stdout.write(f"  {username:<10} {role:<9} {name:<6}  {hint}")
+        self.stdout.write(f"API docs: {url}/api/v1/docs")
+        self.stdout.write("")
