@@ -9,7 +9,6 @@ from kameng.accounts.models import Role
 from tests.factories import PASSWORD, ProductFactory, ShopFactory, UserFactory
 from tests.helpers import ApiClient
 
-
 IMMEDIATE_TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
@@ -18,6 +17,14 @@ def _tasks_run_in_process(settings):
     """Queued jobs run in-process right after commit in tests (a test may switch to the database
     backend and run the real worker)."""
     settings.TASKS = IMMEDIATE_TASKS
+
+
+@pytest.fixture(autouse=True)
+def _postgres_marker(request):
+    """Tests marked `postgres` race real threads against PostgreSQL; on SQLite they are skipped
+    (CI runs the suite on both)."""
+    if request.node.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        pytest.skip("real concurrency is tested on PostgreSQL")
 
 
 @pytest.fixture

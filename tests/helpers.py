@@ -54,3 +54,32 @@ def assert_error(response, status: int, code: str | None = None):
     if code is not None:
         assert body["error"]["code"] == code, body
     return body["error"]
+
+
+def run_threads(n: int, target):
+    """Run target(i) in n threads released together by a barrier, each on its own database
+    connection (closed at the end). Returns (results by i, exceptions raised)."""
+    import threading
+
+    from django.db import close_old_connections, connection
+
+    barrier = threading.Barrier(n)
+    results: list = [None] * n
+    errors: list[Exception] = []
+
+    def worker(i: int) -> None:
+        try:
+            barrier.wait()
+            results[i] = target(i)
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results, errors

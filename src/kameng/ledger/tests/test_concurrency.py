@@ -1,44 +1,14 @@
 """Real races on PostgreSQL: threads, each with its own connection, no mocks."""
 
-import threading
-
 import pytest
-from django.db import close_old_connections, connection
 
 from kameng.core.errors import DomainError
 from kameng.ledger.models import AccountKind, JournalEntry
 from kameng.ledger.selectors import balance_of, check_ledger
 from kameng.ledger.services import get_or_create_account, transfer
+from tests.helpers import run_threads
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("real concurrency is tested on PostgreSQL")
-
-
-def run_threads(n, target):
-    barrier = threading.Barrier(n)
-    results, errors = [], []
-
-    def worker(i):
-        try:
-            barrier.wait()
-            results.append(target(i))
-        except Exception as exc:
-            errors.append(exc)
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results, errors
 
 
 def test_twenty_threads_posting_one_source_move_money_once():

@@ -4,41 +4,14 @@ import threading
 import time
 
 import pytest
-from django.db import close_old_connections, connection, transaction
+from django.db import connection, transaction
 
 from kameng.timeline.models import Event
 from kameng.timeline.selectors import verify, verify_stream
 from kameng.timeline.services import append_event
+from tests.helpers import run_threads
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("real concurrency is tested on PostgreSQL")
-
-
-def run_threads(n, target):
-    barrier = threading.Barrier(n)
-    results, errors = [], []
-
-    def worker(i):
-        try:
-            barrier.wait()
-            results.append(target(i))
-        except Exception as exc:
-            errors.append(exc)
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results, errors
 
 
 def test_twenty_concurrent_first_appends_to_one_stream_make_one_unbroken_chain():
