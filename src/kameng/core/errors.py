@@ -99,9 +99,7 @@ ERRORS: dict[str, ErrorSpec] = {
     "orders.idempotency_key_required": ErrorSpec(
         422, _("Send an Idempotency-Key header (1–100 visible characters) so a retry never buys twice.")
     ),
-    "orders.idempotency_mismatch": ErrorSpec(
-        422, _("This Idempotency-Key was already used for a different order.")
-    ),
+    "orders.idempotency_mismatch": ErrorSpec(422, _("This Idempotency-Key was already used for a different order.")),
     "orders.quantity_out_of_range": ErrorSpec(422, _("Buy between %(min)s and %(max)s of this product per order.")),
     "orders.payment_window_passed": ErrorSpec(409, _("The time to pay for this order has passed.")),
     "orders.not_revealable": ErrorSpec(409, _("This card key has not been delivered to you yet.")),

@@ -1,0 +1,136 @@
+"""Orders with escrow (担保交易).
+
+An order buys one product in some quantity. It is delivered in one or more batches (分批到账 for
+large orders); each batch's share of the escrow is settled to the merchant only when that batch is
+confirmed by the buyer or auto-confirmed after the protection window. The state of an order and
+of a batch changes only through ``orders.transitions``.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class OrderState(models.TextChoices):
+    PENDING_PAYMENT = "pending_payment", _("Awaiting payment")
+    PAID = "paid", _("Paid")
+    DELIVERING = "delivering", _("Delivering")
+    DELIVERED = "delivered", _("Delivered")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+    REFUNDED = "refunded", _("Refunded")
+    PARTIALLY_REFUNDED = "partially_refunded", _("Partially refunded")
+
+
+class BatchState(models.TextChoices):
+    WAITING = "waiting", _("Waiting")  # paid for, not yet released to the buyer
+    DELIVERING = "delivering", _("Delivering")  # sent to the supplier / awaiting the merchant
+    DELIVERED = "delivered", _("Delivered")
+    SETTLED = "settled", _("Confirmed and settled")
+    REFUNDED = "refunded", _("Refunded")
+
+
+class Order(models.Model):
+    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders")
+    shop = models.ForeignKey("shops.Shop", on_delete=models.PROTECT, related_name="orders")
+    product = models.ForeignKey("catalog.Product", on_delete=models.PROTECT, related_name="orders")
+    # What the buyer saw and agreed to, frozen at order time.
+    product_title = models.CharField(max_length=120)
+    delivery_kind = models.CharField(max_length=16)
+    quantity = models.PositiveIntegerField()
+    unit_price_fen = models.PositiveBigIntegerField()
+    total_fen = models.PositiveBigIntegerField()
+    refunded_fen = models.PositiveBigIntegerField(default=0)
+    buyer_fields = models.JSONField(default=dict, blank=True)
+    state = models.CharField(max_length=20, choices=OrderState.choices, default=OrderState.PENDING_PAYMENT)
+    # Idempotency-Key of POST /orders: the same key from the same buyer is the same order.
+    idempotency_key = models.CharField(max_length=100)
+    request_fingerprint = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+    payment_due_at = models.DateTimeField()
+    paid_at = models.DateTimeField(null=True, blank=True)
+    # 人工发货: the merchant must deliver by then, or the sweep refunds the buyer.
+    delivery_due_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    closed_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["buyer", "idempotency_key"], name="order_idempotency"),
+            models.CheckConstraint(condition=Q(refunded_fen__lte=models.F("total_fen")), name="order_refund_le_total"),
+        ]
+        indexes = [
+            models.Index(fields=["buyer", "-created_at"]),
+            models.Index(fields=["shop", "state", "-created_at"]),
+            models.Index(fields=["payment_due_at"], name="order_payment_due", condition=Q(state="pending_payment")),
+            models.Index(fields=["delivery_due_at"], name="order_delivery_due", condition=Q(delivery_kind="manual")),
+        ]
+
+    def __str__(self) -> str:
+        return f"order {self.pk}"
+
+    @property
+    def stream(self) -> str:
+        return f"order:{self.pk}"
+
+
+class DeliveryBatch(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="batches")
+    seq = models.PositiveIntegerField()
+    quantity = models.PositiveIntegerField()
+    amount_fen = models.PositiveBigIntegerField()
+    state = models.CharField(max_length=16, choices=BatchState.choices, default=BatchState.WAITING)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    # End of the protection window: auto-confirm (自动确认) and settle when it passes.
+    confirm_due_at = models.DateTimeField(null=True, blank=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
+    manual_note = models.TextField(blank=True, max_length=2000)  # 人工发货: what the merchant sent
+    supplier_request_id = models.CharField(max_length=64, blank=True)  # 直充
+
+    class Meta:
+        ordering = ["seq"]
+        constraints = [models.UniqueConstraint(fields=["order", "seq"], name="batch_seq")]
+        indexes = [
+            models.Index(fields=["confirm_due_at"], name="batch_confirm_due", condition=Q(state="delivered")),
+        ]
+
+    def __str__(self) -> str:
+        return f"order {self.order_id} batch {self.seq}"
+
+
+class OrderKey(models.Model):
+    """Which card key went to which batch. The key itself (encrypted) stays in inventory."""
+
+    batch = models.ForeignKey(DeliveryBatch, on_delete=models.PROTECT, related_name="keys")
+    card_key_id = models.BigIntegerField(unique=True)
+    fingerprint = models.CharField(max_length=64)
+    first_revealed_at = models.DateTimeField(null=True, blank=True)
+    reveal_count = models.PositiveIntegerField(default=0)
+
+
+class Payout(models.Model):
+    """A merchant's withdrawal (提现) of available balance; an operator approves or rejects it."""
+
+    class State(models.TextChoices):
+        REQUESTED = "requested", _("Requested")
+        PAID = "paid", _("Paid out")
+        REJECTED = "rejected", _("Rejected")
+
+    shop = models.ForeignKey("shops.Shop", on_delete=models.PROTECT, related_name="payouts")
+    amount_fen = models.PositiveBigIntegerField()
+    state = models.CharField(max_length=16, choices=State.choices, default=State.REQUESTED)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    note = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["state", "created_at"])]

@@ -1,0 +1,664 @@
+"""Every write to orders: placing and paying (escrow), delivery of all three kinds, reveals,
+confirmation and settlement, refunds, payouts and the periodic sweep.
+
+Lock order (docs/concurrency.md): order row → ledger accounts (by id, inside ledger.post_entry) →
+card keys (SKIP LOCKED) → product row (stock counter, last and shortest). Money moves only through
+``kameng.ledger.services``; every entry's source names the order and step, so a retried step
+can never move money twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from kameng.accounts.models import Role, User
+from kameng.accounts.permissions import require_role
+from kameng.catalog.models import DeliveryKind, Product
+from kameng.catalog.services import validate_buyer_fields
+from kameng.core.errors import DomainError
+from kameng.inventory.services import allocate_card_keys, reveal_card_key
+from kameng.ledger.models import AccountKind
+from kameng.ledger.services import Line, get_or_create_account, post_entry, transfer
+from kameng.orders import rules
+from kameng.orders.models import BatchState, DeliveryBatch, Order, OrderKey, OrderState, Payout
+from kameng.orders.transitions import next_batch_state, next_order_state
+from kameng.suppliers.models import RequestStatus
+from kameng.suppliers.selectors import request_for_ref
+from kameng.suppliers.services import submit_topup
+from kameng.timeline.services import append_event
+
+log = logging.getLogger(__name__)
+
+IDEMPOTENCY_KEY_MAX = 100
+
+
+# --- small helpers -------------------------------------------------------------------------------
+
+
+def _event(order: Order, kind: str, payload: dict, actor: User | None = None, actor_role: str | None = None):
+    return append_event(stream=order.stream, kind=kind, payload=payload, actor=actor, actor_role=actor_role)
+
+
+def _set_order_state(order: Order, action: str, **fields) -> None:
+    order.state = next_order_state(order.state, action)
+    for name, value in fields.items():
+        setattr(order, name, value)
+    order.save(update_fields=["state", *fields])
+
+
+def _set_batch_state(batch: DeliveryBatch, action: str, **fields) -> None:
+    batch.state = next_batch_state(batch.state, action)
+    for name, value in fields.items():
+        setattr(batch, name, value)
+    batch.save(update_fields=["state", *fields])
+
+
+def _locked_order(order_id: int) -> Order:
+    order = Order.objects.select_for_update().filter(pk=order_id).first()
+    if order is None:
+        raise DomainError("not_found")
+    return order
+
+
+def _wallet(user_id: int):
+    return get_or_create_account(kind=AccountKind.BUYER_WALLET, owner_id=user_id)
+
+
+def _escrow(order_id: int):
+    return get_or_create_account(kind=AccountKind.ORDER_ESCROW, owner_id=order_id)
+
+
+def _request_fingerprint(product_id: int, quantity: int, buyer_fields: dict) -> str:
+    raw = json.dumps([product_id, quantity, buyer_fields], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _clean_idempotency_key(key: str | None) -> str:
+    key = (key or "").strip()
+    if not key or len(key) > IDEMPOTENCY_KEY_MAX or not key.isprintable():
+        raise DomainError("orders.idempotency_key_required")
+    return key
+
+
+# --- placing and paying --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlaceResult:
+    order: Order
+    created: bool
+    paid: bool
+    shortfall_fen: int  # how much to top up when the wallet was short (the order waits for it)
+
+
+def place_order(
+    *,
+    buyer: User,
+    product_id: int,
+    quantity: int,
+    buyer_fields: dict | None,
+    idempotency_key: str | None,
+    pay_now: bool = True,
+) -> PlaceResult:
+    """Create an order and, when the wallet holds enough, pay it into escrow in the same transaction.
+
+    The same Idempotency-Key from the same buyer always answers with the same order and never
+    charges again (this is why 重复扣款 cannot happen here); the same key with a different request is
+    refused. If card-key stock runs out, the order is refused before any money moves."""
+    require_role(buyer, Role.BUYER)
+    key = _clean_idempotency_key(idempotency_key)
+    fields_in = buyer_fields or {}
+    fingerprint = _request_fingerprint(product_id, quantity, fields_in)
+    existing = Order.objects.filter(buyer=buyer, idempotency_key=key).first()
+    if existing is not None:
+        return _replay(existing, fingerprint)
+
+    product = Product.objects.select_related("shop").filter(pk=product_id).first()
+    if product is None or not product.published or not product.shop.can_sell:
+        raise DomainError("catalog.product_not_available")
+    if not isinstance(quantity, int) or not product.min_per_order <= quantity <= product.max_per_order:
+        raise DomainError("orders.quantity_out_of_range", min=product.min_per_order, max=product.max_per_order)
+    if product.delivery_kind == DeliveryKind.CARD_KEY:
+        if fields_in:
+            raise DomainError("catalog.invalid_required_field", fields={"buyer_fields": "not used by this product"})
+        cleaned_fields: dict = {}
+        if product.stock_available < quantity:
+            raise DomainError("inventory.out_of_stock")  # early answer; the allocation decides for real
+    else:
+        cleaned_fields = validate_buyer_fields(product=product, values=fields_in)
+
+    now = timezone.now()
+    r = rules.current()
+    total = product.price_fen * quantity
+    try:
+        with transaction.atomic():
+            with transaction.atomic():  # savepoint: a racing twin with the same key wins cleanly
+                order = Order.objects.create(
+                    buyer=buyer,
+                    shop=product.shop,
+                    product=product,
+                    product_title=product.title_zh,
+                    delivery_kind=product.delivery_kind,
+                    quantity=quantity,
+                    unit_price_fen=product.price_fen,
+                    total_fen=total,
+                    buyer_fields=cleaned_fields,
+                    idempotency_key=key,
+                    request_fingerprint=fingerprint,
+                    created_at=now,
+                    payment_due_at=now + r.payment_window,
+                )
+            sizes = (
+                rules.split_into_batches(
+                    quantity=quantity, unit_price_fen=product.price_fen, threshold_fen=r.batch_threshold_fen
+                )
+                if total > r.batch_threshold_fen
+                else [quantity]
+            )
+            DeliveryBatch.objects.bulk_create(
+                [
+                    DeliveryBatch(order=order, seq=n, quantity=size, amount_fen=size * product.price_fen)
+                    for n, size in enumerate(sizes, start=1)
+                ]
+            )
+            _event(
+                order,
+                "order.created",
+                {
+                    "product_id": product.pk,
+                    "title": product.title_zh,
+                    "quantity": quantity,
+                    "unit_price_fen": product.price_fen,
+                    "total_fen": total,
+                    "batches": sizes,
+                    "buyer_fields": cleaned_fields,
+                },
+                actor=buyer,
+            )
+            paid = False
+            shortfall = 0
+            if pay_now:
+                balance = _wallet(buyer.pk).balance_fen
+                if balance >= total:
+                    _pay_locked(order=order, now=now)
+                    paid = True
+                else:
+                    shortfall = total - balance
+    except IntegrityError:
+        existing = Order.objects.filter(buyer=buyer, idempotency_key=key).first()
+        if existing is None:
+            raise
+        return _replay(existing, fingerprint)
+    order.refresh_from_db()
+    return PlaceResult(order=order, created=True, paid=paid, shortfall_fen=shortfall)
+
+
+def _replay(order: Order, fingerprint: str) -> PlaceResult:
+    if order.request_fingerprint != fingerprint:
+        raise DomainError("orders.idempotency_mismatch")
+    return PlaceResult(order=order, created=False, paid=order.paid_at is not None, shortfall_fen=0)
+
+
+def pay_order(*, buyer: User, order_id: int) -> Order:
+    """Pay a waiting order from the wallet into its escrow."""
+    require_role(buyer, Role.BUYER)
+    with transaction.atomic():
+        order = _locked_order(order_id)
+        if order.buyer_id != buyer.pk:
+            raise DomainError("not_found")
+        _pay_locked(order=order, now=timezone.now())
+    order.refresh_from_db()
+    return order
+
+
+def pay_waiting_order_after_topup(*, order_id: int) -> bool:
+    """A top-up for this order was captured: pay it now if it still waits. If the order expired or
+    was cancelled meanwhile, the money simply stays in the buyer's wallet: nothing is lost."""
+    try:
+        with transaction.atomic():
+            order = _locked_order(order_id)
+            if order.state != OrderState.PENDING_PAYMENT:
+                return False
+            _pay_locked(order=order, now=timezone.now())
+            return True
+    except DomainError as exc:
+        log.info("order %s not paid after top-up: %s", order_id, exc.code)
+        return False
+
+
+def _pay_locked(*, order: Order, now: datetime) -> None:
+    """The order row is locked by the caller (or was created in this transaction)."""
+    if order.state != OrderState.PENDING_PAYMENT:
+        next_order_state(order.state, "pay")  # raises invalid_transition
+    if now > order.payment_due_at:
+        raise DomainError("orders.payment_window_passed")
+    # Money first (wallet → escrow), then keys, then the stock counter: the product row is locked
+    # last and only until commit, which is what keeps a flash sale moving.
+    entry, _created = transfer(
+        source=f"order:{order.pk}:paid",
+        from_account=_wallet(order.buyer_id),
+        to_account=_escrow(order.pk),
+        amount_fen=order.total_fen,
+        memo=f"order {order.pk} paid into escrow",
+    )
+    _set_order_state(order, "pay", paid_at=now)
+    _event(order, "order.paid", {"amount_fen": order.total_fen, "ledger_entry": entry.source, "from": "wallet"})
+    batches = list(order.batches.all())
+    if order.delivery_kind == DeliveryKind.CARD_KEY:
+        keys = allocate_card_keys(product_id=order.product_id, quantity=order.quantity, buyer=order.buyer)
+        rows, cursor = [], 0
+        for batch in batches:
+            for key in keys[cursor : cursor + batch.quantity]:
+                rows.append(OrderKey(batch=batch, card_key_id=key.pk, fingerprint=key.fingerprint))
+            cursor += batch.quantity
+        OrderKey.objects.bulk_create(rows)
+        _event(
+            order,
+            "keys.allocated",
+            {"fingerprints": [k.fingerprint for k in keys], "batches": [b.quantity for b in batches]},
+        )
+        _release_batch(order, batches[0], now=now)
+        _set_order_state(order, "deliver", delivered_at=now)
+    else:
+        _set_order_state(order, "start_delivery")
+        if order.delivery_kind == DeliveryKind.MANUAL:
+            hours = order.product.manual_delivery_hours
+            order.delivery_due_at = now + timedelta(hours=hours)
+            order.save(update_fields=["delivery_due_at"])
+            _set_batch_state(batches[0], "start_delivery")
+            _event(order, "delivery.awaiting_merchant", {"due_at": order.delivery_due_at.isoformat()})
+        else:
+            _start_topup(order, batches[0])
+
+
+def _release_batch(order: Order, batch: DeliveryBatch, *, now: datetime) -> None:
+    """Card keys of this batch become visible to the buyer; the protection window starts."""
+    due = now + rules.current().protection_window
+    _set_batch_state(batch, "release", delivered_at=now, confirm_due_at=due)
+    _event(
+        order, "batch.delivered", {"batch": batch.seq, "quantity": batch.quantity, "confirm_due_at": due.isoformat()}
+    )
+
+
+def _start_topup(order: Order, batch: DeliveryBatch) -> None:
+    if batch.state == BatchState.WAITING:
+        _set_batch_state(batch, "start_delivery")
+    request = submit_topup(
+        ref=f"order:{order.pk}:batch:{batch.seq}",
+        sku=f"product-{order.product_id}",
+        face_value_fen=order.product.face_value_fen,
+        quantity=batch.quantity,
+        fields=order.buyer_fields,
+    )
+    batch.supplier_request_id = request.request_id
+    batch.save(update_fields=["supplier_request_id"])
+    _event(order, "supplier.requested", {"batch": batch.seq, "request_id": request.request_id})
+
+
+def cancel_order(*, buyer: User | None, order_id: int, reason: str = "") -> Order:
+    """Cancel an unpaid order (the buyer, or the sweep when the payment window passed)."""
+    with transaction.atomic():
+        order = _locked_order(order_id)
+        if buyer is not None and order.buyer_id != buyer.pk:
+            raise DomainError("not_found")
+        _set_order_state(order, "cancel", closed_reason=reason[:200])
+        _event(order, "order.cancelled", {"reason": reason[:200]}, actor=buyer)
+    return order
+
+
+# --- delivery outcomes ---------------------------------------------------------------------------
+
+
+def _batch_by_ref(ref: str) -> tuple[int, int] | None:
+    parts = ref.split(":")
+    if len(parts) == 4 and parts[0] == "order" and parts[2] == "batch":
+        return int(parts[1]), int(parts[3])
+    return None
+
+
+def topup_finished(*, ref: str, succeeded: bool, detail: dict) -> None:
+    """The supplier's final answer for a 直充 batch (from its signal, or the sweep re-reading it)."""
+    target = _batch_by_ref(ref)
+    if target is None:
+        return
+    order_id, seq = target
+    with transaction.atomic():
+        order = _locked_order(order_id)
+        batch = order.batches.select_for_update().get(seq=seq)
+        if batch.state != BatchState.DELIVERING:
+            return  # already applied: answers are idempotent
+        now = timezone.now()
+        _event(order, "supplier.answered", {"batch": seq, "succeeded": succeeded, **detail})
+        if succeeded:
+            due = now + rules.current().protection_window
+            _set_batch_state(batch, "deliver", delivered_at=now, confirm_due_at=due)
+            if order.state == OrderState.DELIVERING:
+                _set_order_state(order, "deliver", delivered_at=now)
+            _event(order, "batch.delivered", {"batch": seq, "confirm_due_at": due.isoformat()})
+        else:
+            _refund_batches(order, [batch], reason="supplier_failed")
+
+
+def deliver_manually(*, merchant: User, order_id: int, note: str) -> Order:
+    """人工发货: the merchant states what was delivered (e.g. "已通过游戏邮件发送 10000G")."""
+    require_role(merchant, Role.MERCHANT)
+    note = (note or "").strip()
+    if not note or len(note) > 2000:
+        raise DomainError("invalid_input", fields={"note": "1–2000 characters"})
+    with transaction.atomic():
+        order = _locked_order(order_id)
+        if order.shop.owner_id != merchant.pk:
+            raise DomainError("not_found")
+        if order.delivery_kind != DeliveryKind.MANUAL:
+            raise DomainError("orders.not_manual")
+        batch = order.batches.select_for_update().filter(state=BatchState.DELIVERING).order_by("seq").first()
+        if batch is None:
+            next_order_state(order.state, "deliver")  # explains why not
+            raise DomainError("orders.invalid_transition", state=order.state, action="deliver")
+        now = timezone.now()
+        due = now + rules.current().protection_window
+        _set_batch_state(batch, "deliver", delivered_at=now, confirm_due_at=due, manual_note=note)
+        if order.state == OrderState.DELIVERING:
+            _set_order_state(order, "deliver", delivered_at=now)
+        _event(
+            order,
+            "batch.delivered",
+            {"batch": batch.seq, "note": note, "confirm_due_at": due.isoformat()},
+            actor=merchant,
+        )
+    return order
+
+
+def reveal_key(
+    *, buyer: User, order_id: int, order_key_id: int, ip: str | None, user_agent: str
+) -> tuple[str, str | None]:
+    """Show a delivered card key to its buyer. Every reveal is recorded on the order's timeline
+    (time, address, browser): whether and when a code was seen is evidence for after-sales."""
+    require_role(buyer, Role.BUYER)
+    with transaction.atomic():
+        order = _locked_order(order_id)
+        if order.buyer_id != buyer.pk:
+            raise DomainError("not_found")
+        okey = OrderKey.objects.select_related("batch").filter(pk=order_key_id, batch__order=order).first()
+        if okey is None:
+            raise DomainError("not_found")
+        if okey.batch.state not in (BatchState.DELIVERED, BatchState.SETTLED):
+            raise DomainError("orders.not_revealable")
+        plain = reveal_card_key(user=buyer, card_key_id=okey.card_key_id)
+        now = timezone.now()
+        okey.reveal_count += 1
+        okey.first_revealed_at = okey.first_revealed_at or now
+        okey.save(update_fields=["reveal_count", "first_revealed_at"])
+        _event(
+            order,
+            "key.revealed",
+            {
+                "fingerprint": okey.fingerprint,
+                "ip": ip or "",
+                "user_agent": (user_agent or "")[:300],
+                "count": okey.reveal_count,
+            },
+            actor=buyer,
+        )
+    return plain
+
+
+# --- confirmation and settlement -----------------------------------------------------------------
+
+
+def confirm_receipt(*, buyer: User, order_id: int) -> Order:
+    """确认收货: settle every delivered batch of the order now, and release the next waiting one."""
+    require_role(buyer, Role.BUYER)
+    with transaction.atomic():
+        order = _locked_order(order_id)
+        if order.buyer_id != buyer.pk:
+            raise DomainError("not_found")
+        batches = list(order.batches.select_for_update().filter(state=BatchState.DELIVERED))
+        if not batches:
+            raise DomainError("orders.nothing_to_confirm")
+        for batch in batches:
+            _settle_batch(order, batch, actor=buyer, how="confirmed")
+        _advance(order)
+    order.refresh_from_db()
+    return order
+
+
+def _settle_batch(order: Order, batch: DeliveryBatch, *, actor: User | None, how: str) -> None:
+    r = rules.current()
+    commission = rules.commission_of(batch.amount_fen, r.commission_bps)
+    lines = [
+        Line(_escrow(order.pk), -batch.amount_fen),
+        Line(
+            get_or_create_account(kind=AccountKind.MERCHANT_AVAILABLE, owner_id=order.shop_id),
+            batch.amount_fen - commission,
+        ),
+    ]
+    if commission:
+        lines.append(Line(get_or_create_account(kind=AccountKind.PLATFORM_COMMISSION), commission))
+    entry, _created = post_entry(source=f"order:{order.pk}:batch:{batch.seq}:settled", lines=lines, memo="settlement")
+    now = timezone.now()
+    _set_batch_state(batch, "settle", settled_at=now)
+    _event(
+        order,
+        "batch.confirmed" if how == "confirmed" else "batch.auto_confirmed",
+        {"batch": batch.seq},
+        actor=actor,
+        actor_role=None if actor else "system",
+    )
+    _event(
+        order,
+        "batch.settled",
+        {
+            "batch": batch.seq,
+            "amount_fen": batch.amount_fen,
+            "commission_fen": commission,
+            "ledger_entry": entry.source,
+        },
+    )
+
+
+def _advance(order: Order) -> None:
+    """After a batch settles or refunds: release the next batch, or finish the order."""
+    now = timezone.now()
+    batches = list(order.batches.select_for_update().order_by("seq"))
+    if any(b.state in (BatchState.DELIVERED, BatchState.DELIVERING) for b in batches):
+        return
+    waiting = [b for b in batches if b.state == BatchState.WAITING]
+    if waiting:
+        nxt = waiting[0]
+        if order.delivery_kind == DeliveryKind.CARD_KEY:
+            _release_batch(order, nxt, now=now)
+        elif order.delivery_kind == DeliveryKind.DIRECT_TOPUP:
+            _start_topup(order, nxt)
+        else:
+            # 人工发货: the promise restarts for each batch, and the sweep enforces it.
+            _set_batch_state(nxt, "start_delivery")
+            order.delivery_due_at = now + timedelta(hours=order.product.manual_delivery_hours)
+            order.save(update_fields=["delivery_due_at"])
+            _event(order, "delivery.awaiting_merchant", {"batch": nxt.seq, "due_at": order.delivery_due_at.isoformat()})
+        return
+    if all(b.state == BatchState.REFUNDED for b in batches):
+        if order.state != OrderState.REFUNDED:
+            _set_order_state(order, "refund")
+        return
+    if order.state in (OrderState.DELIVERED, OrderState.PARTIALLY_REFUNDED):
+        _set_order_state(order, "complete", completed_at=now)
+        _event(order, "order.completed", {"state": str(order.state)})
+
+
+def _refund_batches(order: Order, batches: Iterable[DeliveryBatch], *, reason: str) -> int:
+    """Return these batches' escrow to the buyer's wallet. When delivery itself failed (supplier
+    said no, merchant missed the deadline) the batches not yet started go back too: the buyer
+    should not wait on the rest of a failed order."""
+    batches = list(batches)
+    if reason in ("supplier_failed", "merchant_missed_deadline"):
+        seen = {b.pk for b in batches}
+        batches += [b for b in order.batches.select_for_update().filter(state=BatchState.WAITING) if b.pk not in seen]
+    total = 0
+    for batch in batches:
+        transfer(
+            source=f"order:{order.pk}:batch:{batch.seq}:refunded",
+            from_account=_escrow(order.pk),
+            to_account=_wallet(order.buyer_id),
+            amount_fen=batch.amount_fen,
+            memo=reason,
+        )
+        _set_batch_state(batch, "refund")
+        total += batch.amount_fen
+        _event(order, "batch.refunded", {"batch": batch.seq, "amount_fen": batch.amount_fen, "reason": reason})
+    order.refunded_fen += total
+    order.save(update_fields=["refunded_fen"])
+    if order.batches.exclude(state=BatchState.REFUNDED).exists():
+        if order.state != OrderState.PARTIALLY_REFUNDED:
+            _set_order_state(order, "partial_refund")
+    else:
+        _set_order_state(order, "refund", closed_reason=reason)
+    _event(order, "order.refunded", {"amount_fen": total, "to": "wallet", "reason": reason})
+    _advance(order)
+    return total
+
+
+# --- payouts (提现) ------------------------------------------------------------------------------
+
+
+def request_payout(*, merchant: User, amount_fen: int) -> Payout:
+    require_role(merchant, Role.MERCHANT)
+    shop = getattr(merchant, "shop", None)
+    if shop is None:
+        raise DomainError("shop.no_shop")
+    if not isinstance(amount_fen, int) or amount_fen < rules.current().payout_min_fen:
+        raise DomainError("orders.payout_too_small", min=rules.current().payout_min_fen)
+    if shop.status in ("frozen", "banned"):
+        raise DomainError("orders.payouts_frozen")
+    with transaction.atomic():
+        payout = Payout.objects.create(shop=shop, amount_fen=amount_fen, requested_by=merchant)
+        transfer(
+            source=f"payout:{payout.pk}:requested",
+            from_account=get_or_create_account(kind=AccountKind.MERCHANT_AVAILABLE, owner_id=shop.pk),
+            to_account=get_or_create_account(kind=AccountKind.MERCHANT_PAYOUT, owner_id=shop.pk),
+            amount_fen=amount_fen,
+            memo="payout requested",
+        )
+    return payout
+
+
+def decide_payout(*, operator: User, payout_id: int, approve: bool, note: str = "") -> Payout:
+    require_role(operator, Role.OPERATOR)
+    with transaction.atomic():
+        payout = Payout.objects.select_for_update().filter(pk=payout_id).first()
+        if payout is None:
+            raise DomainError("not_found")
+        if payout.state != Payout.State.REQUESTED:
+            raise DomainError("conflict")
+        in_transit = get_or_create_account(kind=AccountKind.MERCHANT_PAYOUT, owner_id=payout.shop_id)
+        if approve:
+            # The money leaves the platform through the gateway (bank transfer / Alipay payout).
+            target = get_or_create_account(kind=AccountKind.GATEWAY_CLEARING)
+            payout.state = Payout.State.PAID
+        else:
+            target = get_or_create_account(kind=AccountKind.MERCHANT_AVAILABLE, owner_id=payout.shop_id)
+            payout.state = Payout.State.REJECTED
+        transfer(
+            source=f"payout:{payout.pk}:{payout.state}",
+            from_account=in_transit,
+            to_account=target,
+            amount_fen=payout.amount_fen,
+            memo=f"payout {payout.state}",
+        )
+        payout.decided_by = operator
+        payout.decided_at = timezone.now()
+        payout.note = (note or "")[:300]
+        payout.save(update_fields=["state", "decided_by", "decided_at", "note"])
+    return payout
+
+
+# --- the sweep -----------------------------------------------------------------------------------
+
+
+def _claim(queryset, limit: int) -> list[int]:
+    """Ids of due rows no other sweeper holds right now (SKIP LOCKED on PostgreSQL)."""
+    if connection.features.has_select_for_update_skip_locked:
+        queryset = queryset.select_for_update(skip_locked=True)
+    return list(queryset.values_list("pk", flat=True)[:limit])
+
+
+@dataclass
+class SweepReport:
+    cancelled: int = 0
+    auto_confirmed: int = 0
+    manual_refunded: int = 0
+    supplier_outcomes: int = 0
+
+
+def sweep(*, now: datetime | None = None, limit: int = 500) -> SweepReport:
+    """One pass of the order deadlines. Safe in several workers at once: each item is claimed with
+    SKIP LOCKED and re-checked under its own lock in its own transaction, so it is applied once."""
+    now = now or timezone.now()
+    report = SweepReport()
+    with transaction.atomic():
+        unpaid = _claim(
+            Order.objects.filter(state=OrderState.PENDING_PAYMENT, payment_due_at__lt=now).order_by("pk"), limit
+        )
+    for order_id in unpaid:
+        with transaction.atomic():
+            order = _locked_order(order_id)
+            if order.state == OrderState.PENDING_PAYMENT and order.payment_due_at < now:
+                _set_order_state(order, "cancel", closed_reason="payment window passed")
+                _event(order, "order.cancelled", {"reason": "payment window passed"}, actor_role="system")
+                report.cancelled += 1
+
+    late_manual = Order.objects.filter(
+        delivery_kind=DeliveryKind.MANUAL,
+        delivery_due_at__lt=now,
+        state__in=[OrderState.DELIVERING, OrderState.DELIVERED, OrderState.PARTIALLY_REFUNDED],
+        batches__state=BatchState.DELIVERING,
+    )
+    with transaction.atomic():
+        late = _claim(Order.objects.filter(pk__in=late_manual.values("pk")).order_by("pk"), limit)
+    for order_id in late:
+        with transaction.atomic():
+            order = _locked_order(order_id)
+            if not order.delivery_due_at or order.delivery_due_at >= now:
+                continue
+            pending = list(order.batches.select_for_update().filter(state=BatchState.DELIVERING))
+            if pending:
+                _refund_batches(order, pending, reason="merchant_missed_deadline")
+                report.manual_refunded += 1
+
+    # Supplier answers normally arrive by signal; re-read final ones here in case a process died
+    # between the supplier's commit and the signal (topup_finished ignores what it already applied).
+    stuck = DeliveryBatch.objects.filter(
+        state=BatchState.DELIVERING, order__delivery_kind=DeliveryKind.DIRECT_TOPUP
+    ).values_list("order_id", "seq")[:limit]
+    for order_id, seq in list(stuck):
+        request = request_for_ref(ref=f"order:{order_id}:batch:{seq}")
+        if request is not None and request.status in (RequestStatus.SUCCEEDED, RequestStatus.FAILED):
+            topup_finished(
+                ref=request.ref,
+                succeeded=request.status == RequestStatus.SUCCEEDED,
+                detail={"supplier_ref": request.supplier_ref, "via": "sweep"},
+            )
+            report.supplier_outcomes += 1
+
+    with transaction.atomic():
+        due = _claim(
+            DeliveryBatch.objects.filter(state=BatchState.DELIVERED, confirm_due_at__lt=now).order_by("pk"), limit
+        )
+    for batch_id in due:
+        with transaction.atomic():
+            order_id = DeliveryBatch.objects.filter(pk=batch_id).values_list("order_id", flat=True).first()
+            order = _locked_order(order_id)
+            batch = order.batches.select_for_update().get(pk=batch_id)
+            if batch.state == BatchState.DELIVERED and batch.confirm_due_at and batch.confirm_due_at < now:
+                _settle_batch(order, batch, actor=None, how="auto")
+                _advance(order)
+                report.auto_confirmed += 1
+    return report
