@@ -17,9 +17,9 @@ from kameng.core.errors import DomainError
 from kameng.inventory.api import router as inventory_router
 from kameng.orders.api import router as orders_router
 from kameng.payments.api import router as payments_router
+from kameng.shops.api import router as shops_router
 from kameng.suppliers.api import router as suppliers_router
 from kameng.timeline.api import router as timeline_router
-from kameng.shops.api import router as shops_router
 
 log = logging.getLogger(__name__)
 

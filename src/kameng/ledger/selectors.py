@@ -58,13 +58,13 @@ def check_ledger() -> LedgerReport:
         report.breaches.append(f"entry {row['entry__source']} has fewer than two postings")
     empty = JournalEntry.objects.filter(postings__isnull=True).values_list("source", flat=True)
     report.breaches.extend(f"entry {source} has no postings" for source in empty)
-    sums = dict(Posting.objects.values("account_id").annotate(total=Sum("amount_fen")).values_list("account_id", "total"))
+    sums = dict(
+        Posting.objects.values("account_id").annotate(total=Sum("amount_fen")).values_list("account_id", "total")
+    )
     for account in LedgerAccount.objects.all().iterator():
         derived = sums.get(account.pk, 0) or 0
         if derived != account.balance_fen:
-            report.breaches.append(
-                f"account {account.key}: cached balance {account.balance_fen} ≠ postings {derived}"
-            )
+            report.breaches.append(f"account {account.key}: cached balance {account.balance_fen} ≠ postings {derived}")
         if derived < 0 and not account.allow_negative:
             report.breaches.append(f"account {account.key} is negative: {derived}")
         report.total_fen += derived

@@ -86,7 +86,10 @@ def post_entry(*, source: str, lines: Iterable[Line], memo: str = "") -> tuple[J
             if query.update(balance_fen=F("balance_fen") + amount) != 1:
                 raise DomainError("ledger.insufficient_funds", account=str(accounts[pk].kind))
         Posting.objects.bulk_create(
-            [Posting(entry=entry, account_id=pk, amount_fen=merged[pk], created_at=entry.created_at) for pk in sorted(merged)]
+            [
+                Posting(entry=entry, account_id=pk, amount_fen=merged[pk], created_at=entry.created_at)
+                for pk in sorted(merged)
+            ]
         )
     return entry, True
 

@@ -57,7 +57,11 @@ def unextracted() -> list[str]:
                 os.chdir(cwd)
                 fresh_path = copy / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
                 fresh = {(e.msgctxt, e.msgid) for e in polib.pofile(str(fresh_path))} if fresh_path.exists() else set()
-            have = {(e.msgctxt, e.msgid) for e in polib.pofile(str(po_path)) if not e.obsolete} if po_path.exists() else set()
+            have = (
+                {(e.msgctxt, e.msgid) for e in polib.pofile(str(po_path)) if not e.obsolete}
+                if po_path.exists()
+                else set()
+            )
             for _ctx, msgid in sorted(fresh - have, key=lambda k: k[1]):
                 found.append(f"{app.name}: not in the catalogue (run `kameng i18n`): {msgid!r}")
     finally:

@@ -258,11 +258,10 @@ class Command(BaseCommand):
     def serve(self, host: str, port: int) -> None:
         """The whole marketplace on one machine: the job worker (with the periodic sweep) and the
         local 直充 supplier simulator run beside the web server and stop with it."""
+        import os
         import subprocess
         import sys
         from pathlib import Path
-
-        import os
 
         from django.conf import settings
 
@@ -344,7 +343,9 @@ class Command(BaseCommand):
             buyer=buyer, product_id=product("网易一卡通").pk, quantity=1, buyer_fields=None, idempotency_key="demo-1"
         )
         confirm_receipt(buyer=buyer, order_id=done.order.pk)
-        place_order(buyer=buyer, product_id=product("腾讯Q币").pk, quantity=2, buyer_fields=None, idempotency_key="demo-2")
+        place_order(
+            buyer=buyer, product_id=product("腾讯Q币").pk, quantity=2, buyer_fields=None, idempotency_key="demo-2"
+        )
         place_order(
             buyer=buyer2,
             product_id=product("魔兽世界").pk,
