@@ -69,10 +69,34 @@ def unextracted() -> list[str]:
     return found
 
 
+def conflicts() -> list[str]:
+    """Django merges every app's catalogue and the first app wins, so one English message must
+    mean one Chinese message everywhere; use a context (pgettext) where it must differ."""
+    import polib
+
+    seen: dict[tuple, tuple[str, str]] = {}
+    found = []
+    for po_path in po_files():
+        if "zh_Hans" not in po_path.parts:
+            continue
+        app = po_path.relative_to(PACKAGE).parts[0]
+        for entry in polib.pofile(str(po_path)).translated_entries():
+            if entry.msgid_plural:
+                continue
+            key = (entry.msgctxt, entry.msgid)
+            if key in seen and seen[key][1] != entry.msgstr:
+                found.append(
+                    f"{app}: {entry.msgid!r} is {entry.msgstr!r} here but {seen[key][1]!r} in {seen[key][0]}"
+                    " (add a context)"
+                )
+            seen.setdefault(key, (app, entry.msgstr))
+    return found
+
+
 def problems() -> list[str]:
     import polib
 
-    found = unextracted()
+    found = unextracted() + conflicts()
     for po_path in po_files():
         po = polib.pofile(str(po_path))
         rel = po_path.relative_to(PACKAGE)
