@@ -13,6 +13,7 @@ from kameng.accounts.permissions import require_login, require_role
 from kameng.catalog.models import DeliveryKind
 from kameng.catalog.selectors import product_of_merchant
 from kameng.catalog.services import adjust_stock
+from kameng.core.db import atomic_unless_in_transaction
 from kameng.core.errors import DomainError
 from kameng.inventory import crypto
 from kameng.inventory.models import CardKey, CardKeyStatus, ImportBatch, ImportSource
@@ -156,26 +157,44 @@ def revoke_card_keys(*, user: User, key_ids: list[int]) -> int:
     return len(ids)
 
 
-def allocate_card_keys(*, product_id: int, quantity: int, buyer: User) -> list[CardKey]:
+def allocate_card_keys(
+    *, product_id: int, quantity: int, buyer: User, update_counter: bool = True
+) -> list[CardKey]:
     """Sell ``quantity`` available keys of the product to the buyer, all or nothing.
 
     Meant to be called by orders inside their own transaction. On PostgreSQL the candidate rows
     are locked with SKIP LOCKED, so concurrent buyers take different keys instead of queueing on
     the same ones; the guarded UPDATE then proves none changed underneath. On SQLite the IMMEDIATE
-    transaction already serialises writers."""
+    transaction already serialises writers.
+
+    ``update_counter=False`` leaves the product's stock counter to the caller, who must call
+    ``decrement_stock_counter`` as the LAST statement of the same transaction: the product row is
+    the one row every sale of a product shares, so it should be locked only until the commit."""
     if not isinstance(quantity, int) or isinstance(quantity, bool) or not 1 <= quantity <= MAX_ALLOCATE_PER_CALL:
         raise DomainError("invalid_input", fields={"quantity": f"1 to {MAX_ALLOCATE_PER_CALL}"})
     require_role(buyer, Role.BUYER)
-    with transaction.atomic():
+    with atomic_unless_in_transaction():
         candidates = CardKey.objects.filter(product_id=product_id, status=CardKeyStatus.AVAILABLE).order_by("pk")
         if connection.features.has_select_for_update_skip_locked:
             candidates = candidates.select_for_update(skip_locked=True)
-        ids = list(candidates.values_list("pk", flat=True)[:quantity])
-        if len(ids) < quantity:
+        keys = list(candidates[:quantity])
+        if len(keys) < quantity:
             raise DomainError("inventory.out_of_stock")
-        edge = apply_transition(key_ids=ids, from_status=CardKeyStatus.AVAILABLE, action="sell", sold_to=buyer)
-        adjust_stock(product_id=product_id, delta=edge.stock_delta * quantity)
-        return list(CardKey.objects.filter(pk__in=ids).order_by("pk"))
+        now = timezone.now()
+        edge = apply_transition(
+            key_ids=[k.pk for k in keys], from_status=CardKeyStatus.AVAILABLE, action="sell", now=now, sold_to=buyer
+        )
+        if update_counter:
+            adjust_stock(product_id=product_id, delta=edge.stock_delta * quantity)
+        for key in keys:  # mirror the guarded UPDATE instead of reading the rows again
+            key.status, key.sold_to = edge.to, buyer
+            setattr(key, edge.stamp, now)
+        return keys
+
+
+def decrement_stock_counter(*, product_id: int, quantity: int) -> None:
+    """The counter half of ``allocate_card_keys(update_counter=False)``."""
+    adjust_stock(product_id=product_id, delta=-quantity)
 
 
 def reveal_card_key(*, user: User, card_key_id: int) -> tuple[str, str | None]:

@@ -7,6 +7,8 @@ available-stock counter each key moving along that edge causes; callers pass it 
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -45,13 +47,15 @@ def transition_for(from_status: str, action: str) -> Transition:
         raise DomainError("conflict") from exc
 
 
-def apply_transition(*, key_ids: Iterable[int], from_status: str, action: str, **fields) -> Transition:
+def apply_transition(
+    *, key_ids: Iterable[int], from_status: str, action: str, now: datetime | None = None, **fields
+) -> Transition:
     """Move every key in key_ids from from_status along action, with one guarded UPDATE
     (``WHERE status = from_status``). If any key was not in from_status (changed under us), raise
     ``conflict``; inside the caller's atomic block that rolls every change back."""
     ids = sorted(set(key_ids))
     edge = transition_for(from_status, action)
-    now = timezone.now()
+    now = now or timezone.now()
     values = {"status": edge.to, **fields}
     # "release" clears the reservation stamp instead of setting it.
     values[edge.stamp] = None if action == "release" else now

@@ -11,9 +11,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import connection
+from django.db.models import BigIntegerField, Case, F, Value, When
+from django.utils import timezone
 
+from kameng.core.db import atomic_unless_in_transaction
 from kameng.core.errors import DomainError
 from kameng.ledger.models import NEGATIVE_ALLOWED, AccountKind, JournalEntry, LedgerAccount, Posting
 
@@ -30,18 +32,53 @@ def account_key(kind: AccountKind | str, owner_id: int | None = None) -> str:
 
 
 def get_or_create_account(*, kind: AccountKind | str, owner_id: int | None = None) -> LedgerAccount:
+    """The account of this kind and owner, created on first use. Reads first: most accounts
+    (wallets, merchant balances) already exist."""
+    kind = AccountKind(kind)
+    account = LedgerAccount.objects.filter(key=account_key(kind, owner_id)).first()
+    return account if account is not None else open_account(kind=kind, owner_id=owner_id)
+
+
+def open_account(*, kind: AccountKind | str, owner_id: int | None = None) -> LedgerAccount:
+    """Create the account (e.g. a new order's escrow) in one statement; if it exists already —
+    created concurrently, or earlier — return that one. INSERT … ON CONFLICT DO NOTHING RETURNING
+    works on PostgreSQL and SQLite ≥ 3.35 and needs no savepoint."""
     kind = AccountKind(kind)
     key = account_key(kind, owner_id)
-    account = LedgerAccount.objects.filter(key=key).first()
-    if account is not None:
-        return account
-    try:
-        with transaction.atomic():
-            return LedgerAccount.objects.create(
-                key=key, kind=kind, owner_id=owner_id, allow_negative=kind in NEGATIVE_ALLOWED
-            )
-    except IntegrityError:  # created concurrently: use theirs
+    table = connection.ops.quote_name(LedgerAccount._meta.db_table)
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (key, kind, owner_id, allow_negative, balance_fen, created_at) "  # noqa: S608
+            "VALUES (%s, %s, %s, %s, 0, %s) ON CONFLICT (key) DO NOTHING RETURNING id",
+            [key, kind.value, owner_id, kind in NEGATIVE_ALLOWED, now],
+        )
+        row = cursor.fetchone()
+    if row is None:
         return LedgerAccount.objects.get(key=key)
+    return LedgerAccount(
+        pk=row[0],
+        key=key,
+        kind=kind.value,
+        owner_id=owner_id,
+        allow_negative=kind in NEGATIVE_ALLOWED,
+        balance_fen=0,
+        created_at=now,
+    )
+
+
+def _insert_entry(*, source: str, memo: str, created_at) -> int | None:
+    """INSERT … ON CONFLICT (source) DO NOTHING RETURNING id: the new entry's id, or None if the
+    source was already posted. One statement, no savepoint."""
+    table = connection.ops.quote_name(JournalEntry._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (source, memo, created_at) VALUES (%s, %s, %s) "  # noqa: S608
+            "ON CONFLICT (source) DO NOTHING RETURNING id",
+            [source, memo, created_at],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def post_entry(*, source: str, lines: Iterable[Line], memo: str = "") -> tuple[JournalEntry, bool]:
@@ -49,7 +86,12 @@ def post_entry(*, source: str, lines: Iterable[Line], memo: str = "") -> tuple[J
 
     Idempotent by ``source``: posting the same source again returns the first entry and moves
     nothing, whatever the lines say. A line that would take a non-negative account below zero
-    refuses the whole entry with ``ledger.insufficient_funds`` and nothing is written."""
+    refuses the whole entry with ``ledger.insufficient_funds`` before anything is written, so a
+    caller may catch it and carry on in its transaction.
+
+    Every account of the entry is locked first, in ascending id order (one statement), so two
+    entries can never deadlock, and a concurrent twin with the same source waits here and then
+    finds the first one's entry."""
     merged: dict[int, int] = defaultdict(int)
     accounts: dict[int, LedgerAccount] = {}
     for line in lines:
@@ -65,31 +107,38 @@ def post_entry(*, source: str, lines: Iterable[Line], memo: str = "") -> tuple[J
     if not source or len(source) > 120:
         raise ValueError("source must be 1–120 characters")
 
-    with transaction.atomic():
-        existing = JournalEntry.objects.filter(source=source).first()
-        if existing is not None:
-            return existing, False
-        try:
-            with transaction.atomic():
-                entry = JournalEntry.objects.create(source=source, memo=memo[:200])
-        except IntegrityError:
-            # A concurrent caller posted the same source first; theirs stands.
+    with atomic_unless_in_transaction():
+        balances = dict(
+            LedgerAccount.objects.select_for_update()
+            .filter(pk__in=merged)
+            .order_by("pk")
+            .values_list("pk", "balance_fen")
+        )
+        short = [
+            pk
+            for pk, amount in merged.items()
+            if amount < 0 and not accounts[pk].allow_negative and balances[pk] + amount < 0
+        ]
+        if short:
+            # A replay of an entry whose money has moved on since is still just a replay.
+            existing = JournalEntry.objects.filter(source=source).first()
+            if existing is not None:
+                return existing, False
+            raise DomainError("ledger.insufficient_funds", account=str(accounts[short[0]].kind))
+        now = timezone.now()
+        entry_id = _insert_entry(source=source, memo=memo[:200], created_at=now)
+        if entry_id is None:  # the source was posted before: nothing moves again
             return JournalEntry.objects.get(source=source), False
-        # Lock in id order, then apply guarded updates so no balance can go below zero.
-        locked = {a.pk: a for a in LedgerAccount.objects.select_for_update().filter(pk__in=merged).order_by("pk")}
-        for pk in sorted(merged):
-            amount = merged[pk]
-            account = locked[pk]
-            query = LedgerAccount.objects.filter(pk=pk)
-            if amount < 0 and not account.allow_negative:
-                query = query.filter(balance_fen__gte=-amount)
-            if query.update(balance_fen=F("balance_fen") + amount) != 1:
-                raise DomainError("ledger.insufficient_funds", account=str(accounts[pk].kind))
+        entry = JournalEntry(pk=entry_id, source=source, memo=memo[:200], created_at=now)
+        # One UPDATE for every account; the accounts are locked and checked above, and the
+        # database's CHECK (balance ≥ 0 unless allowed) is a second, independent guard.
+        delta = Case(
+            *(When(pk=pk, then=Value(amount)) for pk, amount in merged.items()), output_field=BigIntegerField()
+        )
+        if LedgerAccount.objects.filter(pk__in=merged).update(balance_fen=F("balance_fen") + delta) != len(merged):
+            raise RuntimeError("a locked ledger account disappeared")
         Posting.objects.bulk_create(
-            [
-                Posting(entry=entry, account_id=pk, amount_fen=merged[pk], created_at=entry.created_at)
-                for pk in sorted(merged)
-            ]
+            [Posting(entry=entry, account_id=pk, amount_fen=merged[pk], created_at=now) for pk in sorted(merged)]
         )
     return entry, True
 

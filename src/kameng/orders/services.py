@@ -13,7 +13,9 @@ import hashlib
 import json
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, connection, transaction
@@ -24,16 +26,16 @@ from kameng.accounts.permissions import require_role
 from kameng.catalog.models import DeliveryKind, Product
 from kameng.catalog.services import validate_buyer_fields
 from kameng.core.errors import DomainError
-from kameng.inventory.services import allocate_card_keys, reveal_card_key
+from kameng.inventory.services import allocate_card_keys, decrement_stock_counter, reveal_card_key
 from kameng.ledger.models import AccountKind
-from kameng.ledger.services import Line, get_or_create_account, post_entry, transfer
+from kameng.ledger.services import Line, get_or_create_account, open_account, post_entry, transfer
 from kameng.orders import rules
 from kameng.orders.models import BatchState, DeliveryBatch, Order, OrderKey, OrderState, Payout
 from kameng.orders.transitions import next_batch_state, next_order_state
 from kameng.suppliers.models import RequestStatus
 from kameng.suppliers.selectors import request_for_ref
 from kameng.suppliers.services import submit_topup
-from kameng.timeline.services import append_event
+from kameng.timeline.services import NewEvent, append_events
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +45,42 @@ IDEMPOTENCY_KEY_MAX = 100
 # --- small helpers -------------------------------------------------------------------------------
 
 
+@dataclass
+class _Work:
+    events: dict[str, list[NewEvent]] = field(default_factory=dict)
+    new_streams: set[str] = field(default_factory=set)  # subjects created in this transaction
+    sold: list[tuple[int, int]] = field(default_factory=list)  # (product id, keys) for the counter
+
+
+_current_work: ContextVar[_Work | None] = ContextVar("orders_unit_of_work", default=None)
+
+
+@contextmanager
+def _unit_of_work():
+    """One business act in one transaction. Its timeline events and the stock-counter change are
+    written together at the end, in the documented lock order: each stream's head, then the
+    product row — the one row every sale of a product shares — held only until the commit."""
+    if _current_work.get() is not None:  # already inside one: join it
+        yield _current_work.get()
+        return
+    work = _Work()
+    token = _current_work.set(work)
+    try:
+        with transaction.atomic():
+            yield work
+            for stream in sorted(work.events):
+                append_events(stream=stream, events=work.events[stream], new_stream=stream in work.new_streams)
+            for product_id, quantity in work.sold:
+                decrement_stock_counter(product_id=product_id, quantity=quantity)
+    finally:
+        _current_work.reset(token)
+
+
 def _event(order: Order, kind: str, payload: dict, actor: User | None = None, actor_role: str | None = None):
-    return append_event(stream=order.stream, kind=kind, payload=payload, actor=actor, actor_role=actor_role)
+    work = _current_work.get()
+    if work is None:
+        raise RuntimeError("order events are recorded inside _unit_of_work()")
+    work.events.setdefault(order.stream, []).append(NewEvent(kind, payload, actor, actor_role))
 
 
 def _set_order_state(order: Order, action: str, **fields) -> None:
@@ -139,7 +175,7 @@ def place_order(
     r = rules.current()
     total = product.price_fen * quantity
     try:
-        with transaction.atomic():
+        with _unit_of_work() as work:
             with transaction.atomic():  # savepoint: a racing twin with the same key wins cleanly
                 order = Order.objects.create(
                     buyer=buyer,
@@ -163,7 +199,8 @@ def place_order(
                 if total > r.batch_threshold_fen
                 else [quantity]
             )
-            DeliveryBatch.objects.bulk_create(
+            work.new_streams.add(order.stream)
+            batches = DeliveryBatch.objects.bulk_create(
                 [
                     DeliveryBatch(order=order, seq=n, quantity=size, amount_fen=size * product.price_fen)
                     for n, size in enumerate(sizes, start=1)
@@ -186,18 +223,17 @@ def place_order(
             paid = False
             shortfall = 0
             if pay_now:
-                balance = _wallet(buyer.pk).balance_fen
-                if balance >= total:
-                    _pay_locked(order=order, now=now)
+                wallet = _wallet(buyer.pk)
+                if wallet.balance_fen >= total:
+                    _pay_locked(order=order, now=now, batches=batches, wallet=wallet)
                     paid = True
                 else:
-                    shortfall = total - balance
+                    shortfall = total - wallet.balance_fen
     except IntegrityError:
         existing = Order.objects.filter(buyer=buyer, idempotency_key=key).first()
         if existing is None:
             raise
         return _replay(existing, fingerprint)
-    order.refresh_from_db()
     return PlaceResult(order=order, created=True, paid=paid, shortfall_fen=shortfall)
 
 
@@ -210,12 +246,11 @@ def _replay(order: Order, fingerprint: str) -> PlaceResult:
 def pay_order(*, buyer: User, order_id: int) -> Order:
     """Pay a waiting order from the wallet into its escrow."""
     require_role(buyer, Role.BUYER)
-    with transaction.atomic():
+    with _unit_of_work():
         order = _locked_order(order_id)
         if order.buyer_id != buyer.pk:
             raise DomainError("not_found")
         _pay_locked(order=order, now=timezone.now())
-    order.refresh_from_db()
     return order
 
 
@@ -223,7 +258,7 @@ def pay_waiting_order_after_topup(*, order_id: int) -> bool:
     """A top-up for this order was captured: pay it now if it still waits. If the order expired or
     was cancelled meanwhile, the money simply stays in the buyer's wallet: nothing is lost."""
     try:
-        with transaction.atomic():
+        with _unit_of_work():
             order = _locked_order(order_id)
             if order.state != OrderState.PENDING_PAYMENT:
                 return False
@@ -234,26 +269,31 @@ def pay_waiting_order_after_topup(*, order_id: int) -> bool:
         return False
 
 
-def _pay_locked(*, order: Order, now: datetime) -> None:
+def _pay_locked(*, order: Order, now: datetime, batches: list[DeliveryBatch] | None = None, wallet=None) -> None:
     """The order row is locked by the caller (or was created in this transaction)."""
     if order.state != OrderState.PENDING_PAYMENT:
         next_order_state(order.state, "pay")  # raises invalid_transition
     if now > order.payment_due_at:
         raise DomainError("orders.payment_window_passed")
-    # Money first (wallet → escrow), then keys, then the stock counter: the product row is locked
-    # last and only until commit, which is what keeps a flash sale moving.
+    # Money first (wallet → escrow), then keys; the stock counter is written at the very end of
+    # the unit of work, so the product row is locked only until the commit.
     entry, _created = transfer(
         source=f"order:{order.pk}:paid",
-        from_account=_wallet(order.buyer_id),
-        to_account=_escrow(order.pk),
+        from_account=wallet or _wallet(order.buyer_id),
+        to_account=open_account(kind=AccountKind.ORDER_ESCROW, owner_id=order.pk),
         amount_fen=order.total_fen,
         memo=f"order {order.pk} paid into escrow",
     )
-    _set_order_state(order, "pay", paid_at=now)
+    order.state = next_order_state(order.state, "pay")
+    order.paid_at = now
+    changed = ["state", "paid_at"]
     _event(order, "order.paid", {"amount_fen": order.total_fen, "ledger_entry": entry.source, "from": "wallet"})
-    batches = list(order.batches.all())
+    batches = batches if batches is not None else list(order.batches.all())
     if order.delivery_kind == DeliveryKind.CARD_KEY:
-        keys = allocate_card_keys(product_id=order.product_id, quantity=order.quantity, buyer=order.buyer)
+        keys = allocate_card_keys(
+            product_id=order.product_id, quantity=order.quantity, buyer=order.buyer, update_counter=False
+        )
+        _current_work.get().sold.append((order.product_id, len(keys)))
         rows, cursor = [], 0
         for batch in batches:
             for key in keys[cursor : cursor + batch.quantity]:
@@ -266,17 +306,19 @@ def _pay_locked(*, order: Order, now: datetime) -> None:
             {"fingerprints": [k.fingerprint for k in keys], "batches": [b.quantity for b in batches]},
         )
         _release_batch(order, batches[0], now=now)
-        _set_order_state(order, "deliver", delivered_at=now)
+        order.state = next_order_state(order.state, "deliver")
+        order.delivered_at = now
+        changed += ["delivered_at"]
     else:
-        _set_order_state(order, "start_delivery")
+        order.state = next_order_state(order.state, "start_delivery")
         if order.delivery_kind == DeliveryKind.MANUAL:
-            hours = order.product.manual_delivery_hours
-            order.delivery_due_at = now + timedelta(hours=hours)
-            order.save(update_fields=["delivery_due_at"])
+            order.delivery_due_at = now + timedelta(hours=order.product.manual_delivery_hours)
+            changed += ["delivery_due_at"]
             _set_batch_state(batches[0], "start_delivery")
             _event(order, "delivery.awaiting_merchant", {"due_at": order.delivery_due_at.isoformat()})
         else:
             _start_topup(order, batches[0])
+    order.save(update_fields=changed)
 
 
 def _release_batch(order: Order, batch: DeliveryBatch, *, now: datetime) -> None:
@@ -305,7 +347,7 @@ def _start_topup(order: Order, batch: DeliveryBatch) -> None:
 
 def cancel_order(*, buyer: User | None, order_id: int, reason: str = "") -> Order:
     """Cancel an unpaid order (the buyer, or the sweep when the payment window passed)."""
-    with transaction.atomic():
+    with _unit_of_work():
         order = _locked_order(order_id)
         if buyer is not None and order.buyer_id != buyer.pk:
             raise DomainError("not_found")
@@ -330,7 +372,7 @@ def topup_finished(*, ref: str, succeeded: bool, detail: dict) -> None:
     if target is None:
         return
     order_id, seq = target
-    with transaction.atomic():
+    with _unit_of_work():
         order = _locked_order(order_id)
         batch = order.batches.select_for_update().get(seq=seq)
         if batch.state != BatchState.DELIVERING:
@@ -353,7 +395,7 @@ def deliver_manually(*, merchant: User, order_id: int, note: str) -> Order:
     note = (note or "").strip()
     if not note or len(note) > 2000:
         raise DomainError("invalid_input", fields={"note": "1–2000 characters"})
-    with transaction.atomic():
+    with _unit_of_work():
         order = _locked_order(order_id)
         if order.shop.owner_id != merchant.pk:
             raise DomainError("not_found")
@@ -383,7 +425,7 @@ def reveal_key(
     """Show a delivered card key to its buyer. Every reveal is recorded on the order's timeline
     (time, address, browser): whether and when a code was seen is evidence for after-sales."""
     require_role(buyer, Role.BUYER)
-    with transaction.atomic():
+    with _unit_of_work():
         order = _locked_order(order_id)
         if order.buyer_id != buyer.pk:
             raise DomainError("not_found")
@@ -417,7 +459,7 @@ def reveal_key(
 def confirm_receipt(*, buyer: User, order_id: int) -> Order:
     """确认收货: settle every delivered batch of the order now, and release the next waiting one."""
     require_role(buyer, Role.BUYER)
-    with transaction.atomic():
+    with _unit_of_work():
         order = _locked_order(order_id)
         if order.buyer_id != buyer.pk:
             raise DomainError("not_found")
@@ -608,7 +650,7 @@ def sweep(*, now: datetime | None = None, limit: int = 500) -> SweepReport:
             Order.objects.filter(state=OrderState.PENDING_PAYMENT, payment_due_at__lt=now).order_by("pk"), limit
         )
     for order_id in unpaid:
-        with transaction.atomic():
+        with _unit_of_work():
             order = _locked_order(order_id)
             if order.state == OrderState.PENDING_PAYMENT and order.payment_due_at < now:
                 _set_order_state(order, "cancel", closed_reason="payment window passed")
@@ -624,7 +666,7 @@ def sweep(*, now: datetime | None = None, limit: int = 500) -> SweepReport:
     with transaction.atomic():
         late = _claim(Order.objects.filter(pk__in=late_manual.values("pk")).order_by("pk"), limit)
     for order_id in late:
-        with transaction.atomic():
+        with _unit_of_work():
             order = _locked_order(order_id)
             if not order.delivery_due_at or order.delivery_due_at >= now:
                 continue
@@ -653,7 +695,7 @@ def sweep(*, now: datetime | None = None, limit: int = 500) -> SweepReport:
             DeliveryBatch.objects.filter(state=BatchState.DELIVERED, confirm_due_at__lt=now).order_by("pk"), limit
         )
     for batch_id in due:
-        with transaction.atomic():
+        with _unit_of_work():
             order_id = DeliveryBatch.objects.filter(pk=batch_id).values_list("order_id", flat=True).first()
             order = _locked_order(order_id)
             batch = order.batches.select_for_update().get(pk=batch_id)

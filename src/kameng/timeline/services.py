@@ -7,15 +7,20 @@ held until the caller's transaction ends, so keep appends at the end of the busi
 
 from __future__ import annotations
 
+import datetime
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import connection
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
+from kameng.core.db import atomic_unless_in_transaction
 from kameng.core.errors import DomainError
 from kameng.timeline.canonical import MAX_PAYLOAD_BYTES, canonical_json, check_json_safe, event_hash, field_digests
-from kameng.timeline.models import Event, StreamHead
+from kameng.timeline.models import ZERO_HASH, Event, StreamHead
 
 STREAM_RE = re.compile(r"^[a-z][a-z0-9_]*:[A-Za-z0-9_.\-]+$")
 KIND_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$")
@@ -45,14 +50,32 @@ def _check(stream: str, kind: str, payload: Any, actor_role: str) -> None:
 
 
 def _lock_head(stream: str) -> StreamHead:
-    head = StreamHead.objects.select_for_update().filter(stream=stream).first()
-    if head is not None:
-        return head
-    # First event of the stream. INSERT … ON CONFLICT DO NOTHING: a concurrent first append makes
-    # this wait for the other transaction and then do nothing, never fail; the locked read below
-    # then sees whichever row won.
-    StreamHead.objects.bulk_create([StreamHead(stream=stream)], ignore_conflicts=True)
-    return StreamHead.objects.select_for_update().get(stream=stream)
+    """Lock the stream's head row, creating it on the stream's first event, in ONE statement:
+    INSERT … ON CONFLICT DO UPDATE takes the row lock on the existing row just as SELECT … FOR
+    UPDATE would, and a concurrent first append waits for the other transaction instead of failing
+    (PostgreSQL and SQLite ≥ 3.35)."""
+    table = connection.ops.quote_name(StreamHead._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (stream, seq, head_hash, updated_at) VALUES (%s, 0, %s, NULL) "  # noqa: S608
+            "ON CONFLICT (stream) DO UPDATE SET stream = excluded.stream "
+            "RETURNING id, seq, head_hash, updated_at",
+            [stream, ZERO_HASH],
+        )
+        pk, seq, head_hash, updated_at = cursor.fetchone()
+    if isinstance(updated_at, str):  # SQLite hands back text through a raw cursor
+        updated_at = parse_datetime(updated_at)
+    if updated_at is not None and timezone.is_naive(updated_at):
+        updated_at = timezone.make_aware(updated_at, datetime.UTC)
+    return StreamHead(pk=pk, stream=stream, seq=seq, head_hash=head_hash, updated_at=updated_at)
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    kind: str
+    payload: dict[str, Any]
+    actor: Any = None
+    actor_role: str | None = None
 
 
 def append_event(
@@ -69,26 +92,49 @@ def append_event(
     ``actor_role`` overrides the recorded role (e.g. "supplier", "gateway" for outside parties).
     Runs inside the caller's transaction: if the caller rolls back, the event is gone too.
     The payload must be JSON that round-trips exactly (no floats: money is integer fen)."""
-    actor_id = getattr(actor, "pk", None) if actor is not None else None
-    role = actor_role or (str(getattr(actor, "role", "") or "") if actor is not None else SYSTEM_ROLE)
-    _check(stream, kind, payload, role)
-    with transaction.atomic():
-        head = _lock_head(stream)
+    return append_events(stream=stream, events=[NewEvent(kind, payload, actor, actor_role)])[0]
+
+
+def append_events(*, stream: str, events: Sequence[NewEvent], new_stream: bool = False) -> list[Event]:
+    """Append several events to one stream under one head lock: one statement for the lock, one
+    insert for all events, one head update, however many events a service records.
+
+    ``new_stream=True`` is for a stream whose subject was created in this same transaction (a new
+    order): its head is inserted with its final values, and if it existed after all the unique
+    constraint refuses the insert and the caller's transaction rolls back."""
+    checked = []
+    for new in events:
+        actor_id = getattr(new.actor, "pk", None) if new.actor is not None else None
+        role = new.actor_role or (str(getattr(new.actor, "role", "") or "") if new.actor is not None else SYSTEM_ROLE)
+        _check(stream, new.kind, new.payload, role)
+        checked.append((new, actor_id, role))
+    if not checked:
+        return []
+    with atomic_unless_in_transaction():
+        head = StreamHead(stream=stream, seq=0, head_hash=ZERO_HASH) if new_stream else _lock_head(stream)
         # Never earlier than the previous event, even if this server's clock is behind another's:
         # created_at must not go backwards within a stream.
         now = timezone.now()
         created_at = max(now, head.updated_at) if head.updated_at else now
-        fields = {
-            "stream": stream,
-            "seq": head.seq + 1,
-            "kind": kind,
-            "actor_id": actor_id,
-            "actor_role": role,
-            "payload": payload,
-            "created_at": created_at,
-            "prev_hash": head.head_hash,
-        }
-        event = Event(**fields, hash=event_hash(**fields), digests=field_digests(**fields))
-        event.save()
-        StreamHead.objects.filter(pk=head.pk).update(seq=event.seq, head_hash=event.hash, updated_at=created_at)
-    return event
+        seq, prev_hash, rows = head.seq, head.head_hash, []
+        for new, actor_id, role in checked:
+            seq += 1
+            fields = {
+                "stream": stream,
+                "seq": seq,
+                "kind": new.kind,
+                "actor_id": actor_id,
+                "actor_role": role,
+                "payload": new.payload,
+                "created_at": created_at,
+                "prev_hash": prev_hash,
+            }
+            event = Event(**fields, hash=event_hash(**fields), digests=field_digests(**fields))
+            rows.append(event)
+            prev_hash = event.hash
+        Event.objects.bulk_create(rows)
+        if new_stream:
+            StreamHead.objects.create(stream=stream, seq=seq, head_hash=prev_hash, updated_at=created_at)
+        else:
+            StreamHead.objects.filter(pk=head.pk).update(seq=seq, head_hash=prev_hash, updated_at=created_at)
+    return rows
