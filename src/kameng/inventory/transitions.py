@@ -7,10 +7,9 @@ available-stock counter each key moving along that edge causes; callers pass it 
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.utils import timezone
 
