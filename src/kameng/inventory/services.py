@@ -157,9 +157,7 @@ def revoke_card_keys(*, user: User, key_ids: list[int]) -> int:
     return len(ids)
 
 
-def allocate_card_keys(
-    *, product_id: int, quantity: int, buyer: User, update_counter: bool = True
-) -> list[CardKey]:
+def allocate_card_keys(*, product_id: int, quantity: int, buyer: User, update_counter: bool = True) -> list[CardKey]:
     """Sell ``quantity`` available keys of the product to the buyer, all or nothing.
 
     Meant to be called by orders inside their own transaction. On PostgreSQL the candidate rows
