@@ -13,7 +13,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Iterable
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -90,11 +90,12 @@ def _set_order_state(order: Order, action: str, **fields) -> None:
     order.save(update_fields=["state", *fields])
 
 
-def _set_batch_state(batch: DeliveryBatch, action: str, **fields) -> None:
+def _set_batch_state(batch: DeliveryBatch, action: str, *, save: bool = True, **fields) -> None:
     batch.state = next_batch_state(batch.state, action)
     for name, value in fields.items():
         setattr(batch, name, value)
-    batch.save(update_fields=["state", *fields])
+    if save:
+        batch.save(update_fields=["state", *fields])
 
 
 def _locked_order(order_id: int) -> Order:
@@ -133,6 +134,7 @@ class PlaceResult:
     created: bool
     paid: bool
     shortfall_fen: int  # how much to top up when the wallet was short (the order waits for it)
+    batches: tuple[DeliveryBatch, ...] | None = None  # a new order's batches as just written
 
 
 def place_order(
@@ -153,10 +155,29 @@ def place_order(
     key = _clean_idempotency_key(idempotency_key)
     fields_in = buyer_fields or {}
     fingerprint = _request_fingerprint(product_id, quantity, fields_in)
-    existing = Order.objects.filter(buyer=buyer, idempotency_key=key).first()
-    if existing is not None:
+    # No look-up of the key up front: a new key is the common case. A key seen before shows up as
+    # the unique constraint refusing the insert, or as a refusal the first request did not get
+    # (product unpublished or sold out since): then the existing order is answered again.
+    try:
+        return _place_new_order(
+            buyer=buyer,
+            product_id=product_id,
+            quantity=quantity,
+            fields_in=fields_in,
+            key=key,
+            fingerprint=fingerprint,
+            pay_now=pay_now,
+        )
+    except (IntegrityError, DomainError):
+        existing = Order.objects.filter(buyer=buyer, idempotency_key=key).first()
+        if existing is None:
+            raise
         return _replay(existing, fingerprint)
 
+
+def _place_new_order(
+    *, buyer: User, product_id: int, quantity: int, fields_in: dict, key: str, fingerprint: str, pay_now: bool
+) -> PlaceResult:
     product = Product.objects.select_related("shop").filter(pk=product_id).first()
     if product is None or not product.published or not product.shop.can_sell:
         raise DomainError("catalog.product_not_available")
@@ -174,67 +195,64 @@ def place_order(
     now = timezone.now()
     r = rules.current()
     total = product.price_fen * quantity
-    try:
-        with _unit_of_work() as work:
-            with transaction.atomic():  # savepoint: a racing twin with the same key wins cleanly
-                order = Order.objects.create(
-                    buyer=buyer,
-                    shop=product.shop,
-                    product=product,
-                    product_title=product.title_zh,
-                    delivery_kind=product.delivery_kind,
-                    quantity=quantity,
-                    unit_price_fen=product.price_fen,
-                    total_fen=total,
-                    buyer_fields=cleaned_fields,
-                    idempotency_key=key,
-                    request_fingerprint=fingerprint,
-                    created_at=now,
-                    payment_due_at=now + r.payment_window,
-                )
-            sizes = (
-                rules.split_into_batches(
-                    quantity=quantity, unit_price_fen=product.price_fen, threshold_fen=r.batch_threshold_fen
-                )
-                if total > r.batch_threshold_fen
-                else [quantity]
+    # Inside a caller's transaction a duplicate key must not abort it: insert in a savepoint. On
+    # its own, the order's transaction is the one that rolls back, so the savepoint is not needed.
+    guard = transaction.atomic() if connection.in_atomic_block else nullcontext()
+    with _unit_of_work() as work:
+        with guard:
+            order = Order.objects.create(
+                buyer=buyer,
+                shop=product.shop,
+                product=product,
+                product_title=product.title_zh,
+                delivery_kind=product.delivery_kind,
+                quantity=quantity,
+                unit_price_fen=product.price_fen,
+                total_fen=total,
+                buyer_fields=cleaned_fields,
+                idempotency_key=key,
+                request_fingerprint=fingerprint,
+                created_at=now,
+                payment_due_at=now + r.payment_window,
             )
-            work.new_streams.add(order.stream)
-            batches = DeliveryBatch.objects.bulk_create(
-                [
-                    DeliveryBatch(order=order, seq=n, quantity=size, amount_fen=size * product.price_fen)
-                    for n, size in enumerate(sizes, start=1)
-                ]
+        sizes = (
+            rules.split_into_batches(
+                quantity=quantity, unit_price_fen=product.price_fen, threshold_fen=r.batch_threshold_fen
             )
-            _event(
-                order,
-                "order.created",
-                {
-                    "product_id": product.pk,
-                    "title": product.title_zh,
-                    "quantity": quantity,
-                    "unit_price_fen": product.price_fen,
-                    "total_fen": total,
-                    "batches": sizes,
-                    "buyer_fields": cleaned_fields,
-                },
-                actor=buyer,
-            )
-            paid = False
-            shortfall = 0
-            if pay_now:
-                wallet = _wallet(buyer.pk)
-                if wallet.balance_fen >= total:
-                    _pay_locked(order=order, now=now, batches=batches, wallet=wallet)
-                    paid = True
-                else:
-                    shortfall = total - wallet.balance_fen
-    except IntegrityError:
-        existing = Order.objects.filter(buyer=buyer, idempotency_key=key).first()
-        if existing is None:
-            raise
-        return _replay(existing, fingerprint)
-    return PlaceResult(order=order, created=True, paid=paid, shortfall_fen=shortfall)
+            if total > r.batch_threshold_fen
+            else [quantity]
+        )
+        work.new_streams.add(order.stream)
+        # Not inserted yet: a paid card-key order inserts them once, already released.
+        batches = [
+            DeliveryBatch(order=order, seq=n, quantity=size, amount_fen=size * product.price_fen)
+            for n, size in enumerate(sizes, start=1)
+        ]
+        _event(
+            order,
+            "order.created",
+            {
+                "product_id": product.pk,
+                "title": product.title_zh,
+                "quantity": quantity,
+                "unit_price_fen": product.price_fen,
+                "total_fen": total,
+                "batches": sizes,
+                "buyer_fields": cleaned_fields,
+            },
+            actor=buyer,
+        )
+        paid = False
+        shortfall = 0
+        wallet = _wallet(buyer.pk) if pay_now else None
+        if wallet is not None and wallet.balance_fen >= total:
+            _pay_locked(order=order, now=now, batches=batches, wallet=wallet, new_batches=True)
+            paid = True
+        else:
+            DeliveryBatch.objects.bulk_create(batches)
+            if wallet is not None:
+                shortfall = total - wallet.balance_fen
+    return PlaceResult(order=order, created=True, paid=paid, shortfall_fen=shortfall, batches=tuple(batches))
 
 
 def _replay(order: Order, fingerprint: str) -> PlaceResult:
@@ -269,8 +287,18 @@ def pay_waiting_order_after_topup(*, order_id: int) -> bool:
         return False
 
 
-def _pay_locked(*, order: Order, now: datetime, batches: list[DeliveryBatch] | None = None, wallet=None) -> None:
-    """The order row is locked by the caller (or was created in this transaction)."""
+def _pay_locked(
+    *,
+    order: Order,
+    now: datetime,
+    batches: list[DeliveryBatch] | None = None,
+    wallet=None,
+    new_batches: bool = False,
+) -> None:
+    """The order row is locked by the caller (or was created in this transaction).
+
+    ``new_batches``: the batches are not inserted yet (a new order); they are inserted here in
+    their state after payment, instead of inserted then updated."""
     if order.state != OrderState.PENDING_PAYMENT:
         next_order_state(order.state, "pay")  # raises invalid_transition
     if now > order.payment_due_at:
@@ -294,6 +322,9 @@ def _pay_locked(*, order: Order, now: datetime, batches: list[DeliveryBatch] | N
             product_id=order.product_id, quantity=order.quantity, buyer=order.buyer, update_counter=False
         )
         _current_work.get().sold.append((order.product_id, len(keys)))
+        if new_batches:
+            _release_batch(order, batches[0], now=now, save=False)
+            DeliveryBatch.objects.bulk_create(batches)
         rows, cursor = [], 0
         for batch in batches:
             for key in keys[cursor : cursor + batch.quantity]:
@@ -305,11 +336,16 @@ def _pay_locked(*, order: Order, now: datetime, batches: list[DeliveryBatch] | N
             "keys.allocated",
             {"fingerprints": [k.fingerprint for k in keys], "batches": [b.quantity for b in batches]},
         )
-        _release_batch(order, batches[0], now=now)
+        if new_batches:
+            _event_batch_delivered(order, batches[0])
+        else:
+            _release_batch(order, batches[0], now=now)
         order.state = next_order_state(order.state, "deliver")
         order.delivered_at = now
         changed += ["delivered_at"]
     else:
+        if new_batches:
+            DeliveryBatch.objects.bulk_create(batches)
         order.state = next_order_state(order.state, "start_delivery")
         if order.delivery_kind == DeliveryKind.MANUAL:
             order.delivery_due_at = now + timedelta(hours=order.product.manual_delivery_hours)
@@ -321,12 +357,22 @@ def _pay_locked(*, order: Order, now: datetime, batches: list[DeliveryBatch] | N
     order.save(update_fields=changed)
 
 
-def _release_batch(order: Order, batch: DeliveryBatch, *, now: datetime) -> None:
-    """Card keys of this batch become visible to the buyer; the protection window starts."""
+def _release_batch(order: Order, batch: DeliveryBatch, *, now: datetime, save: bool = True) -> None:
+    """Card keys of this batch become visible to the buyer; the protection window starts.
+
+    ``save=False``: the batch is not inserted yet; the caller inserts it in this state and then
+    records the event with ``_event_batch_delivered`` (after its own events, in their order)."""
     due = now + rules.current().protection_window
-    _set_batch_state(batch, "release", delivered_at=now, confirm_due_at=due)
+    _set_batch_state(batch, "release", save=save, delivered_at=now, confirm_due_at=due)
+    if save:
+        _event_batch_delivered(order, batch)
+
+
+def _event_batch_delivered(order: Order, batch: DeliveryBatch) -> None:
     _event(
-        order, "batch.delivered", {"batch": batch.seq, "quantity": batch.quantity, "confirm_due_at": due.isoformat()}
+        order,
+        "batch.delivered",
+        {"batch": batch.seq, "quantity": batch.quantity, "confirm_due_at": batch.confirm_due_at.isoformat()},
     )
 
 

@@ -115,3 +115,19 @@ def test_database_refuses_a_negative_wallet_even_without_the_service(wallet):
         pytest.skip("check constraints")
     with pytest.raises(IntegrityError), transaction.atomic():
         LedgerAccount.objects.filter(pk=wallet.pk).update(balance_fen=-1)
+
+
+def test_rows_written_by_raw_sql_store_times_exactly_as_the_orm_does(gateway, wallet):
+    """The hot path writes entries, postings and escrow accounts with raw SQL; their times must be
+    stored in the same form as ORM-written rows, or comparisons on SQLite (text) go wrong."""
+    from kameng.ledger.services import open_account
+
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL stores timestamptz, whatever form the parameter had")
+    open_account(kind=AccountKind.ORDER_ESCROW, owner_id=99)
+    transfer(source="t-format", from_account=gateway, to_account=wallet, amount_fen=5)
+    with connection.cursor() as cursor:
+        for table in ("ledger_journalentry", "ledger_posting", "ledger_ledgeraccount"):
+            cursor.execute(f"SELECT CAST(created_at AS TEXT) FROM {table}")
+            for (text,) in cursor.fetchall():
+                assert "+" not in text and "T" not in text, (table, text)
