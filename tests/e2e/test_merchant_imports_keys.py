@@ -69,3 +69,18 @@ def test_merchant_pastes_keys_and_sees_the_import_report(page, shot, log_in):
         ("000712345678", None),
     }
     assert Product.objects.get(pk=product.pk).stock_available == 4
+
+
+def test_after_an_import_the_form_is_cleared_and_the_stock_shown_is_current(page, log_in):
+    shop = ShopFactory(name="小鹿游戏")
+    product = ProductFactory(shop=shop, title_zh="Steam钱包50元", delivery_kind=DeliveryKind.CARD_KEY)
+    log_in(shop.owner)
+    page.goto("/console/inventory/")
+    page.select_option("select[name=product]", value=str(product.pk))
+    page.fill("textarea[name=text]", "STEAM-0001\nSTEAM-0002\nSTEAM-0003")
+    page.click("[data-testid=import-submit]")
+    page.locator("[data-testid=import-report]").wait_for(state="visible")
+    assert page.input_value("textarea[name=text]") == ""  # a second click cannot re-send the codes
+    option = page.locator(f"select[name=product] option[value='{product.pk}']")
+    assert "3" in option.inner_text()
+    assert page.input_value("select[name=product]") == str(product.pk)

@@ -79,6 +79,8 @@ def console(request):
                 )
         except DomainError as exc:
             error, status = exc, exc.status
+    if batch is not None:  # the stock shown next to each product changed
+        products = list(selectors.card_key_products_of(user=request.user))
     context = {
         "products": products,
         "selected": str(selected),
