@@ -4,7 +4,7 @@ import random
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from kameng.catalog.models import Product
 from kameng.core.errors import DomainError
@@ -15,12 +15,6 @@ from kameng.inventory.services import allocate_card_keys, import_card_keys
 from tests.factories import ProductFactory, ShopFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("real concurrency needs PostgreSQL")
 
 
 def run_together(targets):

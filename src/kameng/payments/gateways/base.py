@@ -7,6 +7,7 @@ answer (``ack``/``nack``). What a notification *does* is decided in ``payments.s
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -30,22 +31,25 @@ class Notification:
     succeeded: bool
 
 
-class Gateway:
+class Gateway(ABC):
+    """What every payment gateway adapter implements (sandbox, EPay)."""
+
     name: str = ""
     label = ""
 
-    def checkout_url(self, payment, request: HttpRequest | None = None) -> str:
-        raise NotImplementedError
+    @abstractmethod
+    def checkout_url(self, payment, request: HttpRequest | None = None) -> str: ...
 
+    @abstractmethod
     def parse_notification(self, params: Mapping[str, str]) -> Notification:
         """Verify and read a notification; raise ``BadSignature`` if it cannot be trusted."""
-        raise NotImplementedError
+        ...
 
-    def ack(self) -> HttpResponse:
-        raise NotImplementedError
+    @abstractmethod
+    def ack(self) -> HttpResponse: ...
 
-    def nack(self) -> HttpResponse:
-        raise NotImplementedError
+    @abstractmethod
+    def nack(self) -> HttpResponse: ...
 
 
 def _registry() -> dict[str, type[Gateway]]:

@@ -3,7 +3,7 @@
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 
 from kameng.ledger.models import AccountKind, JournalEntry
 from kameng.ledger.selectors import balance_of
@@ -11,12 +11,6 @@ from kameng.payments.models import EventOutcome, PaymentEvent, PaymentStatus
 from kameng.payments.services import handle_notification
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("real concurrency needs PostgreSQL")
 
 
 def run_together(n, fn):
