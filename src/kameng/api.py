@@ -11,12 +11,16 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from kameng.accounts.api import router as accounts_router
+from kameng.aftersales.api import router as aftersales_router
 from kameng.accounts.auth import api_auth
 from kameng.catalog.api import router as catalog_router
 from kameng.core.errors import DomainError
 from kameng.inventory.api import router as inventory_router
+from kameng.knowledge.api import router as knowledge_router
+from kameng.notifications.api import router as notifications_router
 from kameng.orders.api import router as orders_router
 from kameng.payments.api import router as payments_router
+from kameng.rulebook.api import router as rulebook_router
 from kameng.shops.api import router as shops_router
 from kameng.suppliers.api import router as suppliers_router
 from kameng.timeline.api import router as timeline_router
@@ -110,3 +114,7 @@ api.add_router("/timeline", timeline_router, auth=api_auth)
 api.add_router("/payments", payments_router)
 api.add_router("/suppliers", suppliers_router)
 api.add_router("/orders", orders_router)
+api.add_router("/rulebook", rulebook_router)
+api.add_router("/notifications", notifications_router, auth=api_auth)
+api.add_router("/knowledge", knowledge_router)
+api.add_router("/cases", aftersales_router, auth=api_auth)

@@ -68,6 +68,10 @@ INSTALLED_APPS = [
     "kameng.payments",
     "kameng.suppliers",
     "kameng.orders",
+    "kameng.rulebook",
+    "kameng.notifications",
+    "kameng.knowledge",
+    "kameng.aftersales",
     "kameng.demo",
 ]
 

@@ -18,6 +18,10 @@ urlpatterns = [
     path("", include("kameng.payments.urls")),
     path("", include("kameng.suppliers.urls")),
     path("", include("kameng.orders.urls")),
+    path("", include("kameng.rulebook.urls")),
+    path("", include("kameng.notifications.urls")),
+    path("", include("kameng.knowledge.urls")),
+    path("", include("kameng.aftersales.urls")),
 ]
 
 handler400 = "kameng.core.views.bad_request"
