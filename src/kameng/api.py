@@ -11,8 +11,8 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from kameng.accounts.api import router as accounts_router
-from kameng.aftersales.api import router as aftersales_router
 from kameng.accounts.auth import api_auth
+from kameng.aftersales.api import router as aftersales_router
 from kameng.catalog.api import router as catalog_router
 from kameng.core.errors import DomainError
 from kameng.inventory.api import router as inventory_router

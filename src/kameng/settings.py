@@ -103,6 +103,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "kameng.notifications.context_processors.inbox",
             ],
             "builtins": ["kameng.core.templatetags.money"],
         },
@@ -217,6 +218,7 @@ if env_bool("KAMENG_BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 EMAIL_BACKEND = os.environ.get("KAMENG_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = os.environ.get("KAMENG_EMAIL_FROM", "Kameng <noreply@kameng.local>")
 
 LOGGING = {
     "version": 1,

@@ -1,2 +1,17 @@
+from django.urls import path
+
+from kameng.aftersales import views
+
 app_name = "aftersales"
-urlpatterns: list = []
+urlpatterns = [
+    path("cases/", views.my_cases, name="mine"),
+    path("cases/orders/", views.orders_by_tag, name="orders_by_tag"),
+    path("cases/<int:case_id>/", views.case_page, name="case"),
+    path("cases/<int:case_id>/act/<slug:action>/", views.case_action, name="act"),
+    path("cases/<int:case_id>/messages/", views.post_message, name="message"),
+    path("cases/<int:case_id>/preview/", views.ruling_preview, name="preview"),
+    path("cases/<int:case_id>/attachments/<int:att_id>/", views.attachment, name="attachment"),
+    path("orders/<int:order_id>/case/new/", views.open_case, name="open"),
+    path("merchant/cases/", views.merchant_cases, name="merchant_queue"),
+    path("agent/cases/", views.agent_cases, name="agent_queue"),
+]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import nullcontext
 
 from django.db import connection, transaction
+from django.db.models import Model
 
 
 def atomic_unless_in_transaction():
@@ -17,3 +19,31 @@ def atomic_unless_in_transaction():
     if connection.in_atomic_block:
         return nullcontext()
     return transaction.atomic()
+
+
+def insert_rows(objs: Sequence[Model]) -> None:
+    """INSERT new instances of one model in one statement and set their primary keys: what
+    ``bulk_create`` does (no signals, each field's ``pre_save`` and database preparation), without
+    its per-call query building, which costs more CPU than the insert on the hot paths that use it
+    (a checkout writes several such rows). PostgreSQL and SQLite ≥ 3.35 return the new ids in
+    the order of the rows, which is what ``bulk_create`` relies on too."""
+    if not objs:
+        return
+    meta = objs[0]._meta
+    fields = [f for f in meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(f.column) for f in fields)
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for obj in objs for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {', '.join([row] * len(objs))} "  # noqa: S608
+            f"RETURNING {quote(meta.pk.column)}",
+            params,
+        )
+        ids = cursor.fetchall()
+    for obj, (pk,) in zip(objs, ids, strict=True):
+        obj.pk = pk
+        obj._state.adding = False
+        obj._state.db = connection.alias
+

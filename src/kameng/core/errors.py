@@ -107,6 +107,47 @@ ERRORS: dict[str, ErrorSpec] = {
     "orders.not_manual": ErrorSpec(409, _("Only manual-delivery orders are delivered by hand.")),
     "orders.payout_too_small": ErrorSpec(422, _("A payout must be at least %(min)s fen.")),
     "orders.payouts_frozen": ErrorSpec(409, _("Payouts of this shop are frozen.")),
+    # --- rulebook -----------------------------------------------------------------------------
+    "rulebook.unknown_clause": ErrorSpec(404, _("The rulebook has no clause %(clause)s.")),
+    "rulebook.unknown_param": ErrorSpec(422, _("“%(name)s” is not a rulebook parameter.")),
+    "rulebook.param_out_of_range": ErrorSpec(422, _("%(name)s must be a whole number from %(min)s to %(max)s.")),
+    "rulebook.missing_clause": ErrorSpec(422, _("Clause %(clause)s is required and cannot be removed.")),
+    "rulebook.bad_placeholder": ErrorSpec(
+        422, _("Clause %(clause)s: “%(name)s” is not a rulebook parameter; placeholders are {parameter_name}.")
+    ),
+    "rulebook.invalid_clause": ErrorSpec(422, _("Clause %(clause)s is not valid: %(reason)s")),
+    "rulebook.immutable": ErrorSpec(500, _("A published rulebook version can never be changed.")),
+    # --- after-sales --------------------------------------------------------------------------
+    "aftersales.order_not_eligible": ErrorSpec(409, _("This order has nothing an after-sales case could cover.")),
+    "aftersales.window_passed": ErrorSpec(
+        409, _("The time to open a case for this order has passed (%(hours)s hours, rule %(clause)s).")
+    ),
+    "aftersales.case_already_open": ErrorSpec(
+        409, _("This order already has an open after-sales case (rule %(clause)s).")
+    ),
+    "aftersales.out_of_order": ErrorSpec(
+        409,
+        _(
+            "The platform steps in after the merchant has refused, an offer was declined or the "
+            "merchant's deadline passed (rule %(clause)s)."
+        ),
+    ),
+    "aftersales.not_allowed": ErrorSpec(409, _("“%(action)s” is not possible while the case is: %(state)s.")),
+    "aftersales.same_agent": ErrorSpec(409, _("An appeal is decided by a different agent (rule %(clause)s).")),
+    "aftersales.bad_amount": ErrorSpec(422, _("%(field)s must be a whole number of fen from %(min)s to %(max)s.")),
+    "aftersales.amount_too_large": ErrorSpec(422, _("At most %(max)s fen can still be refunded on this order.")),
+    "aftersales.keys_not_replaceable": ErrorSpec(
+        409, _("These card keys cannot be replaced (already replaced, or not a card-key order).")
+    ),
+    "aftersales.guarantee_fund_short": ErrorSpec(
+        409, _("The guarantee fund cannot cover this payment now. An operator has to top it up.")
+    ),
+    "aftersales.case_closed": ErrorSpec(409, _("This case is closed.")),
+    "aftersales.too_many_files": ErrorSpec(422, _("At most %(max)s files per message.")),
+    "aftersales.file_too_large": ErrorSpec(413, _("A file is larger than %(max)s bytes.")),
+    "aftersales.file_type": ErrorSpec(
+        415, _("Only images (PNG, JPEG, GIF, WebP), short videos (MP4, WebM) and plain text files are accepted.")
+    ),
 }
 
 

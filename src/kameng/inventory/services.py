@@ -18,7 +18,7 @@ from kameng.core.errors import DomainError
 from kameng.inventory import crypto
 from kameng.inventory.models import CardKey, CardKeyStatus, ImportBatch, ImportSource
 from kameng.inventory.parsing import parse_import
-from kameng.inventory.transitions import apply_transition
+from kameng.inventory.transitions import Transition, apply_transition, transition_for
 
 MAX_REVOKE_PER_CALL = 1000
 MAX_ALLOCATE_PER_CALL = 1000
@@ -172,13 +172,20 @@ def allocate_card_keys(*, product_id: int, quantity: int, buyer: User, update_co
         raise DomainError("invalid_input", fields={"quantity": f"1 to {MAX_ALLOCATE_PER_CALL}"})
     require_role(buyer, Role.BUYER)
     with atomic_unless_in_transaction():
+        now = timezone.now()
+        if connection.vendor == "postgresql":
+            edge, keys = _claim_and_sell(product_id=product_id, quantity=quantity, buyer=buyer, now=now)
+            if update_counter:
+                adjust_stock(product_id=product_id, delta=edge.stock_delta * quantity)
+            for key in keys:
+                key.sold_to = buyer  # the row says so already; saves a look-up if a caller asks
+            return keys
         candidates = CardKey.objects.filter(product_id=product_id, status=CardKeyStatus.AVAILABLE).order_by("pk")
         if connection.features.has_select_for_update_skip_locked:
             candidates = candidates.select_for_update(skip_locked=True)
         keys = list(candidates[:quantity])
         if len(keys) < quantity:
             raise DomainError("inventory.out_of_stock")
-        now = timezone.now()
         edge = apply_transition(
             key_ids=[k.pk for k in keys], from_status=CardKeyStatus.AVAILABLE, action="sell", now=now, sold_to=buyer
         )
@@ -188,6 +195,32 @@ def allocate_card_keys(*, product_id: int, quantity: int, buyer: User, update_co
             key.status, key.sold_to = edge.to, buyer
             setattr(key, edge.stamp, now)
         return keys
+
+
+def _claim_and_sell(*, product_id: int, quantity: int, buyer: User, now) -> tuple[Transition, list[CardKey]]:
+    """PostgreSQL: the SKIP LOCKED claim and the guarded "sell" UPDATE of ``apply_transition`` as ONE
+    statement (one round trip instead of two on every checkout), along the same edge of the state
+    table. The claimed ids are materialised once; the UPDATE runs only if all ``quantity`` were
+    found, so an out-of-stock refusal writes nothing, as before. ``status = 'available'`` is still
+    checked on the locked row, and the row count proves it."""
+    edge = transition_for(CardKeyStatus.AVAILABLE, "sell")
+    meta = CardKey._meta
+    table = connection.ops.quote_name(meta.db_table)
+    sold_to = connection.ops.quote_name(meta.get_field("sold_to").column)
+    stamp = connection.ops.quote_name(meta.get_field(edge.stamp).column)
+    keys = CardKey.objects.raw(
+        f"WITH picked AS MATERIALIZED ("  # noqa: S608 (table and column names only)
+        f"SELECT id FROM {table} WHERE product_id = %s AND status = %s ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED) "
+        f"UPDATE {table} k SET status = %s, {sold_to} = %s, {stamp} = %s FROM picked "
+        f"WHERE k.id = picked.id AND k.status = %s AND (SELECT count(*) FROM picked) = %s RETURNING k.*",
+        [product_id, CardKeyStatus.AVAILABLE, quantity, edge.to, buyer.pk, now, CardKeyStatus.AVAILABLE, quantity],
+    )
+    keys = sorted(keys, key=lambda k: k.pk)
+    if not keys:
+        raise DomainError("inventory.out_of_stock")
+    if len(keys) != quantity:  # cannot happen: the claimed rows are ours and available
+        raise DomainError("conflict")
+    return edge, keys
 
 
 def decrement_stock_counter(*, product_id: int, quantity: int) -> None:
@@ -279,3 +312,10 @@ def retire_unused_keys() -> list[str]:
     if unused:
         crypto.save_keyring_file(crypto.without_keys(keyring, unused))
     return sorted(unused)
+
+
+def report_card_keys_invalid(*, card_key_ids: list[int]) -> None:
+    """A buyer's report of sold keys was upheld (after-sales replacement): the keys are marked
+    reported-invalid, so they stay on record and can never be sold again. Called by orders inside
+    their transaction; the keys must be sold."""
+    apply_transition(key_ids=card_key_ids, from_status=CardKeyStatus.SOLD, action="report_invalid")

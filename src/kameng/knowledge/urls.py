@@ -1,2 +1,9 @@
+from django.urls import path
+
+from kameng.knowledge import views
+
 app_name = "knowledge"
-urlpatterns: list = []
+urlpatterns = [
+    path("help/", views.index, name="index"),
+    path("help/<slug:slug>/", views.article, name="article"),
+]

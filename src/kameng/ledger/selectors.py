@@ -16,6 +16,11 @@ def balance_of(*, kind: AccountKind | str, owner_id: int | None = None) -> int:
     return account.balance_fen if account else 0
 
 
+def entry_exists(*, source: str) -> bool:
+    """Whether a business step with this source was already posted."""
+    return JournalEntry.objects.filter(source=source).exists()
+
+
 def postings_of(*, kind: AccountKind | str, owner_id: int | None = None, limit: int = 100):
     from kameng.ledger.services import account_key
 

@@ -34,7 +34,11 @@ def get_or_create_account(*, kind: AccountKind | str, owner_id: int | None = Non
     """The account of this kind and owner, created on first use. Reads first: most accounts
     (wallets, merchant balances) already exist."""
     kind = AccountKind(kind)
-    account = LedgerAccount.objects.filter(key=account_key(kind, owner_id)).first()
+    table = connection.ops.quote_name(LedgerAccount._meta.db_table)
+    # A raw queryset: every checkout reads the buyer's wallet, and building this one-row SELECT
+    # through the ORM costs more CPU than running it.
+    found = LedgerAccount.objects.raw(f"SELECT * FROM {table} WHERE key = %s", [account_key(kind, owner_id)])  # noqa: S608
+    account = next(iter(found), None)
     return account if account is not None else open_account(kind=kind, owner_id=owner_id)
 
 
@@ -132,6 +136,28 @@ def _insert_postings(*, entry_id: int, amounts: dict[int, int], created_at) -> N
         )
 
 
+def _insert_entry_and_postings(*, source: str, memo: str, amounts: dict[int, int], created_at) -> int | None:
+    """PostgreSQL: ``_insert_entry`` and ``_insert_postings`` in one statement (one round trip on
+    every checkout). If the source was posted before, the entry insert does nothing, so neither
+    do the postings, and the answer is None."""
+    entries = connection.ops.quote_name(JournalEntry._meta.db_table)
+    postings = connection.ops.quote_name(Posting._meta.db_table)
+    pks = sorted(amounts)
+    rows = ", ".join(["(%s::bigint, %s::bigint)"] * len(pks))
+    params = [source, memo, created_at, created_at, *(v for pk in pks for v in (pk, amounts[pk]))]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"WITH e AS (INSERT INTO {entries} (source, memo, created_at) VALUES (%s, %s, %s) "  # noqa: S608
+            f"ON CONFLICT (source) DO NOTHING RETURNING id) "
+            f"INSERT INTO {postings} (entry_id, account_id, amount_fen, created_at) "
+            f"SELECT e.id, v.account_id, v.amount_fen, %s FROM e CROSS JOIN (VALUES {rows}) AS v(account_id, amount_fen) "
+            f"RETURNING entry_id",
+            params,
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
 def post_entry(*, source: str, lines: Iterable[Line], memo: str = "") -> tuple[JournalEntry, bool]:
     """Record one balanced journal entry. Returns (entry, created).
 
@@ -172,14 +198,18 @@ def post_entry(*, source: str, lines: Iterable[Line], memo: str = "") -> tuple[J
                 return existing, False
             raise DomainError("ledger.insufficient_funds", account=str(accounts[short[0]].kind))
         now = timezone.now()
-        entry_id = _insert_entry(source=source, memo=memo[:200], created_at=now)
+        if connection.vendor == "postgresql":
+            entry_id = _insert_entry_and_postings(source=source, memo=memo[:200], amounts=merged, created_at=now)
+        else:
+            entry_id = _insert_entry(source=source, memo=memo[:200], created_at=now)
         if entry_id is None:  # the source was posted before: nothing moves again
             return JournalEntry.objects.get(source=source), False
         entry = JournalEntry(pk=entry_id, source=source, memo=memo[:200], created_at=now)
         # The accounts are locked and checked above, and the database's CHECK (balance ≥ 0 unless
         # allowed) is a second, independent guard.
         _move_balances(merged)
-        _insert_postings(entry_id=entry_id, amounts=merged, created_at=now)
+        if connection.vendor != "postgresql":
+            _insert_postings(entry_id=entry_id, amounts=merged, created_at=now)
     return entry, True
 
 
@@ -194,3 +224,11 @@ def transfer(
         memo=memo,
         lines=[Line(from_account, -amount_fen), Line(to_account, amount_fen)],
     )
+
+
+def lock_balances(*, accounts: Iterable[LedgerAccount]) -> dict[int, int]:
+    """Lock these accounts (ascending id, the documented order) and return their balances by id,
+    for a caller that must decide how to split a movement across them before posting it. Must be
+    called inside the caller's transaction; post_entry re-locks them at no cost."""
+    pks = sorted({a.pk for a in accounts})
+    return _lock_balances(pks) if pks else {}

@@ -91,12 +91,22 @@ class DeliveryBatch(models.Model):
     settled_at = models.DateTimeField(null=True, blank=True)
     manual_note = models.TextField(blank=True, max_length=2000)  # 人工发货: what the merchant sent
     supplier_request_id = models.CharField(max_length=64, blank=True)  # 直充
+    # Refunded by an after-sales outcome while still in escrow; settlement pays out the rest.
+    refunded_fen = models.PositiveBigIntegerField(default=0)
+    # An open after-sales case freezes this batch's escrow (e.g. "case:12"): no confirmation and
+    # no auto-confirm settle it until the case lets go.
+    held_by = models.CharField(max_length=32, blank=True)
 
     class Meta:
         ordering = ["seq"]
-        constraints = [models.UniqueConstraint(fields=["order", "seq"], name="batch_seq")]
         indexes = [
             models.Index(fields=["confirm_due_at"], name="batch_confirm_due", condition=Q(state="delivered")),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "seq"], name="batch_seq"),
+            models.CheckConstraint(
+                condition=Q(refunded_fen__lte=models.F("amount_fen")), name="batch_refund_le_amount"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -111,6 +121,10 @@ class OrderKey(models.Model):
     fingerprint = models.CharField(max_length=64)
     first_revealed_at = models.DateTimeField(null=True, blank=True)
     reveal_count = models.PositiveIntegerField(default=0)
+    # After-sales replacement: the reported key stays on record, marked replaced, and the new
+    # key's row points back at it.
+    replaced_at = models.DateTimeField(null=True, blank=True)
+    replaces = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaced_by")
 
 
 class Payout(models.Model):
@@ -134,3 +148,43 @@ class Payout(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["state", "created_at"])]
+
+
+class Refund(models.Model):
+    """One after-sales refund (or compensation) to the buyer's wallet, and where the money came
+    from, in the order rule 8.1 sets: frozen escrow, merchant balance, deposit, guarantee fund."""
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
+    source = models.CharField(max_length=100, unique=True)  # also the ledger entry's source
+    amount_fen = models.PositiveBigIntegerField()
+    from_escrow_fen = models.PositiveBigIntegerField(default=0)
+    from_available_fen = models.PositiveBigIntegerField(default=0)
+    from_deposit_fen = models.PositiveBigIntegerField(default=0)
+    from_fund_fen = models.PositiveBigIntegerField(default=0)  # 先行赔付: the shop owes this back
+    recovered_fen = models.PositiveBigIntegerField(default=0)  # taken back from the buyer later
+    reason = models.CharField(max_length=200)
+    created_at = models.DateTimeField(default=timezone.now)
+
+
+class MerchantDebt(models.Model):
+    """What a shop owes the guarantee fund (先行赔付 or an unpaid penalty). While any is
+    outstanding the shop's payouts are frozen, and settlements pay it back first."""
+
+    shop = models.ForeignKey("shops.Shop", on_delete=models.PROTECT, related_name="debts")
+    source = models.CharField(max_length=100, unique=True)
+    amount_fen = models.PositiveBigIntegerField()
+    recovered_fen = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    cleared_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(recovered_fen__lte=models.F("amount_fen")), name="debt_recovered_le_amount"
+            )
+        ]
+        indexes = [models.Index(fields=["shop"], name="debt_outstanding", condition=Q(cleared_at__isnull=True))]
+
+    @property
+    def outstanding_fen(self) -> int:
+        return self.amount_fen - self.recovered_fen

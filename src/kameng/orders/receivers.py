@@ -12,7 +12,7 @@ def on_payment_captured(sender, payment, **kwargs) -> None:
     if payment.order_id:
         from kameng.orders.services import pay_waiting_order_after_topup
 
-        pay_waiting_order_after_topup(order_id=payment.order_id)
+        pay_waiting_order_after_topup(order_id=payment.order_id, payment_id=payment.pk, amount_fen=payment.amount_fen)
 
 
 def on_topup_succeeded(sender, request, **kwargs) -> None:

@@ -25,13 +25,15 @@ from kameng.accounts.models import Role, User
 from kameng.accounts.permissions import require_role
 from kameng.catalog.models import DeliveryKind, Product
 from kameng.catalog.services import validate_buyer_fields
+from kameng.core.db import insert_rows
 from kameng.core.errors import DomainError
 from kameng.inventory.services import allocate_card_keys, decrement_stock_counter, reveal_card_key
 from kameng.ledger.models import AccountKind
 from kameng.ledger.services import Line, get_or_create_account, open_account, post_entry, transfer
 from kameng.orders import rules
-from kameng.orders.models import BatchState, DeliveryBatch, Order, OrderKey, OrderState, Payout
+from kameng.orders.models import BatchState, DeliveryBatch, MerchantDebt, Order, OrderKey, OrderState, Payout
 from kameng.orders.transitions import next_batch_state, next_order_state
+from kameng.shops.models import Shop
 from kameng.suppliers.models import RequestStatus
 from kameng.suppliers.selectors import request_for_ref
 from kameng.suppliers.services import submit_topup
@@ -178,7 +180,7 @@ def place_order(
 def _place_new_order(
     *, buyer: User, product_id: int, quantity: int, fields_in: dict, key: str, fingerprint: str, pay_now: bool
 ) -> PlaceResult:
-    product = Product.objects.select_related("shop").filter(pk=product_id).first()
+    product = _product_for_order(product_id)
     if product is None or not product.published or not product.shop.can_sell:
         raise DomainError("catalog.product_not_available")
     if not isinstance(quantity, int) or not product.min_per_order <= quantity <= product.max_per_order:
@@ -199,8 +201,14 @@ def _place_new_order(
     # its own, the order's transaction is the one that rolls back, so the savepoint is not needed.
     guard = transaction.atomic() if connection.in_atomic_block else nullcontext()
     with _unit_of_work() as work:
+        # The wallet is read before the insert so that a card-key order paid at once is inserted in
+        # its final state (paid and delivered) instead of inserted and then updated. Every later
+        # step still refuses on its own (ledger balance, key allocation) and rolls this back.
+        wallet = _wallet(buyer.pk) if pay_now else None
+        paying = wallet is not None and wallet.balance_fen >= total
+        inserted_paid = paying and product.delivery_kind == DeliveryKind.CARD_KEY
         with guard:
-            order = Order.objects.create(
+            order = Order(
                 buyer=buyer,
                 shop=product.shop,
                 product=product,
@@ -215,6 +223,9 @@ def _place_new_order(
                 created_at=now,
                 payment_due_at=now + r.payment_window,
             )
+            if inserted_paid:
+                _mark_paid_and_delivered(order, now=now)
+            insert_rows([order])
         sizes = (
             rules.split_into_batches(
                 quantity=quantity, unit_price_fen=product.price_fen, threshold_fen=r.batch_threshold_fen
@@ -244,15 +255,36 @@ def _place_new_order(
         )
         paid = False
         shortfall = 0
-        wallet = _wallet(buyer.pk) if pay_now else None
-        if wallet is not None and wallet.balance_fen >= total:
-            _pay_locked(order=order, now=now, batches=batches, wallet=wallet, new_batches=True)
+        if paying:
+            _pay_locked(
+                order=order, now=now, batches=batches, wallet=wallet, new_batches=True, inserted_paid=inserted_paid
+            )
             paid = True
         else:
             DeliveryBatch.objects.bulk_create(batches)
             if wallet is not None:
                 shortfall = total - wallet.balance_fen
     return PlaceResult(order=order, created=True, paid=paid, shortfall_fen=shortfall, batches=tuple(batches))
+
+
+def _product_for_order(product_id: int) -> Product | None:
+    """The product with its shop's status, in one plain statement: every checkout starts here, and
+    building ``select_related("shop")`` costs more CPU than the read. The product's fields are
+    converted as the ORM would (raw queryset); the shop is loaded with only its status, which is
+    what ``Shop.can_sell`` reads: any other field of it would load on first use (deferred)."""
+    quote = connection.ops.quote_name
+    sql = (
+        f"SELECT p.*, s.{quote(_SHOP_STATUS)} AS shop_status "  # noqa: S608 (table and column names only)
+        f"FROM {quote(Product._meta.db_table)} p JOIN {quote(Shop._meta.db_table)} s ON s.id = p.shop_id "
+        f"WHERE p.id = %s"
+    )
+    product = next(iter(Product.objects.raw(sql, [product_id])), None)
+    if product is not None:
+        product.shop = Shop.from_db(connection.alias, ["id", "status"], [product.shop_id, product.shop_status])
+    return product
+
+
+_SHOP_STATUS = Shop._meta.get_field("status").column
 
 
 def _replay(order: Order, fingerprint: str) -> PlaceResult:
@@ -272,19 +304,44 @@ def pay_order(*, buyer: User, order_id: int) -> Order:
     return order
 
 
-def pay_waiting_order_after_topup(*, order_id: int) -> bool:
+def pay_waiting_order_after_topup(*, order_id: int, payment_id: int | None = None, amount_fen: int = 0) -> bool:
     """A top-up for this order was captured: pay it now if it still waits. If the order expired or
-    was cancelled meanwhile, the money simply stays in the buyer's wallet: nothing is lost."""
+    was cancelled meanwhile, the money simply stays in the buyer's wallet: nothing is lost.
+
+    If the order was already paid, this payment is a duplicate charge (重复扣款, rule 8.4): it was
+    credited to the wallet and is not charged to the order, so it stands refunded without a case;
+    the order timeline records it and the buyer is told."""
     try:
         with _unit_of_work():
             order = _locked_order(order_id)
             if order.state != OrderState.PENDING_PAYMENT:
+                if order.paid_at is not None and payment_id is not None:
+                    _record_duplicate_payment(order, payment_id=payment_id, amount_fen=amount_fen)
                 return False
             _pay_locked(order=order, now=timezone.now())
             return True
     except DomainError as exc:
         log.info("order %s not paid after top-up: %s", order_id, exc.code)
         return False
+
+
+def _record_duplicate_payment(order: Order, *, payment_id: int, amount_fen: int) -> None:
+    from kameng.notifications.services import notify
+
+    _event(
+        order,
+        "payment.duplicate_refunded",
+        {"payment": payment_id, "amount_fen": amount_fen, "to": "wallet", "rule": "8.4"},
+        actor_role="system",
+    )
+    notify(
+        user=order.buyer,
+        kind="order.duplicate_payment",
+        params={"order": order.pk, "amount_yuan": f"{amount_fen / 100:.2f}"},
+        url=f"/orders/{order.pk}/",
+        subject=order.stream,
+        dedupe_key=f"duplicate-payment:{payment_id}",
+    )
 
 
 def _pay_locked(
@@ -294,12 +351,15 @@ def _pay_locked(
     batches: list[DeliveryBatch] | None = None,
     wallet=None,
     new_batches: bool = False,
+    inserted_paid: bool = False,
 ) -> None:
     """The order row is locked by the caller (or was created in this transaction).
 
     ``new_batches``: the batches are not inserted yet (a new order); they are inserted here in
-    their state after payment, instead of inserted then updated."""
-    if order.state != OrderState.PENDING_PAYMENT:
+    their state after payment, instead of inserted then updated. ``inserted_paid``: a new card-key
+    order its caller inserted already in its state after payment and delivery
+    (``_mark_paid_and_delivered``): the order row is not written again."""
+    if not inserted_paid and order.state != OrderState.PENDING_PAYMENT:
         next_order_state(order.state, "pay")  # raises invalid_transition
     if now > order.payment_due_at:
         raise DomainError("orders.payment_window_passed")
@@ -312,8 +372,9 @@ def _pay_locked(
         amount_fen=order.total_fen,
         memo=f"order {order.pk} paid into escrow",
     )
-    order.state = next_order_state(order.state, "pay")
-    order.paid_at = now
+    if not inserted_paid:
+        order.state = next_order_state(order.state, "pay")
+        order.paid_at = now
     changed = ["state", "paid_at"]
     _event(order, "order.paid", {"amount_fen": order.total_fen, "ledger_entry": entry.source, "from": "wallet"})
     batches = batches if batches is not None else list(order.batches.all())
@@ -324,13 +385,13 @@ def _pay_locked(
         _current_work.get().sold.append((order.product_id, len(keys)))
         if new_batches:
             _release_batch(order, batches[0], now=now, save=False)
-            DeliveryBatch.objects.bulk_create(batches)
+            insert_rows(batches)
         rows, cursor = [], 0
         for batch in batches:
             for key in keys[cursor : cursor + batch.quantity]:
                 rows.append(OrderKey(batch=batch, card_key_id=key.pk, fingerprint=key.fingerprint))
             cursor += batch.quantity
-        OrderKey.objects.bulk_create(rows)
+        insert_rows(rows)
         _event(
             order,
             "keys.allocated",
@@ -340,8 +401,9 @@ def _pay_locked(
             _event_batch_delivered(order, batches[0])
         else:
             _release_batch(order, batches[0], now=now)
-        order.state = next_order_state(order.state, "deliver")
-        order.delivered_at = now
+        if not inserted_paid:
+            order.state = next_order_state(order.state, "deliver")
+            order.delivered_at = now
         changed += ["delivered_at"]
     else:
         if new_batches:
@@ -354,7 +416,15 @@ def _pay_locked(
             _event(order, "delivery.awaiting_merchant", {"due_at": order.delivery_due_at.isoformat()})
         else:
             _start_topup(order, batches[0])
-    order.save(update_fields=changed)
+    if not inserted_paid:
+        order.save(update_fields=changed)
+
+
+def _mark_paid_and_delivered(order: Order, *, now: datetime) -> None:
+    """A new card-key order paid from the wallet at once, in the state ``_pay_locked`` leaves it in
+    (pay, then deliver: the keys are handed over in the same transaction)."""
+    order.state = next_order_state(next_order_state(order.state, "pay"), "deliver")
+    order.paid_at = order.delivered_at = now
 
 
 def _release_batch(order: Order, batch: DeliveryBatch, *, now: datetime, save: bool = True) -> None:
@@ -509,7 +579,8 @@ def confirm_receipt(*, buyer: User, order_id: int) -> Order:
         order = _locked_order(order_id)
         if order.buyer_id != buyer.pk:
             raise DomainError("not_found")
-        batches = list(order.batches.select_for_update().filter(state=BatchState.DELIVERED))
+        # A batch frozen by an open after-sales case settles only when the case lets go (2.3).
+        batches = list(order.batches.select_for_update().filter(state=BatchState.DELIVERED, held_by=""))
         if not batches:
             raise DomainError("orders.nothing_to_confirm")
         for batch in batches:
@@ -521,17 +592,23 @@ def confirm_receipt(*, buyer: User, order_id: int) -> Order:
 
 def _settle_batch(order: Order, batch: DeliveryBatch, *, actor: User | None, how: str) -> None:
     r = rules.current()
-    commission = rules.commission_of(batch.amount_fen, r.commission_bps)
+    # What an after-sales refund already returned from this batch's escrow is not the merchant's.
+    amount = batch.amount_fen - batch.refunded_fen
+    commission = rules.commission_of(amount, r.commission_bps)
     lines = [
-        Line(_escrow(order.pk), -batch.amount_fen),
+        Line(_escrow(order.pk), -amount),
         Line(
             get_or_create_account(kind=AccountKind.MERCHANT_AVAILABLE, owner_id=order.shop_id),
-            batch.amount_fen - commission,
+            amount - commission,
         ),
     ]
     if commission:
         lines.append(Line(get_or_create_account(kind=AccountKind.PLATFORM_COMMISSION), commission))
     entry, _created = post_entry(source=f"order:{order.pk}:batch:{batch.seq}:settled", lines=lines, memo="settlement")
+    # A shop that owes the guarantee fund (先行赔付, unpaid penalty) pays it back first (8.2).
+    from kameng.orders.remedies import recover_debts  # here: remedies builds on this module
+
+    recover_debts(shop_id=order.shop_id)
     now = timezone.now()
     _set_batch_state(batch, "settle", settled_at=now)
     _event(
@@ -546,7 +623,7 @@ def _settle_batch(order: Order, batch: DeliveryBatch, *, actor: User | None, how
         "batch.settled",
         {
             "batch": batch.seq,
-            "amount_fen": batch.amount_fen,
+            "amount_fen": amount,
             "commission_fen": commission,
             "ledger_entry": entry.source,
         },
@@ -624,7 +701,8 @@ def request_payout(*, merchant: User, amount_fen: int) -> Payout:
         raise DomainError("shop.no_shop")
     if not isinstance(amount_fen, int) or amount_fen < rules.current().payout_min_fen:
         raise DomainError("orders.payout_too_small", min=rules.current().payout_min_fen)
-    if shop.status in ("frozen", "banned"):
+    if shop.status in ("frozen", "banned") or MerchantDebt.objects.filter(shop=shop, cleared_at__isnull=True).exists():
+        # A shop that owes the guarantee fund is paid out only once the debt is recovered (8.2).
         raise DomainError("orders.payouts_frozen")
     with transaction.atomic():
         payout = Payout.objects.create(shop=shop, amount_fen=amount_fen, requested_by=merchant)
@@ -738,14 +816,20 @@ def sweep(*, now: datetime | None = None, limit: int = 500) -> SweepReport:
 
     with transaction.atomic():
         due = _claim(
-            DeliveryBatch.objects.filter(state=BatchState.DELIVERED, confirm_due_at__lt=now).order_by("pk"), limit
+            DeliveryBatch.objects.filter(state=BatchState.DELIVERED, confirm_due_at__lt=now, held_by="").order_by("pk"),
+            limit,
         )
     for batch_id in due:
         with _unit_of_work():
             order_id = DeliveryBatch.objects.filter(pk=batch_id).values_list("order_id", flat=True).first()
             order = _locked_order(order_id)
             batch = order.batches.select_for_update().get(pk=batch_id)
-            if batch.state == BatchState.DELIVERED and batch.confirm_due_at and batch.confirm_due_at < now:
+            if (
+                batch.state == BatchState.DELIVERED
+                and not batch.held_by
+                and batch.confirm_due_at
+                and batch.confirm_due_at < now
+            ):
                 _settle_batch(order, batch, actor=None, how="auto")
                 _advance(order)
                 report.auto_confirmed += 1

@@ -18,6 +18,15 @@ LABELS = {
     "order.refunded": _("Refunded to wallet"),
     "order.cancelled": _("Cancelled"),
     "order.completed": _("Completed"),
+    "payment.duplicate_refunded": _("Duplicate payment returned to the wallet"),
+    "escrow.frozen": _("Escrow frozen by an after-sales case"),
+    "escrow.released": _("Escrow released by the after-sales case"),
+    "keys.replaced": _("Card key replaced"),
+    "shop.debt_recorded": _("Advance compensation recorded as the shop's debt"),
+    "refund.recovered": _("Refund taken back from the wallet"),
+    "refund.recovery_failed": _("Refund could not be taken back"),
+    "case.opened": _("After-sales case opened"),
+    "case.step": _("After-sales case step"),
 }
 
 

@@ -20,6 +20,9 @@ ORDER_TRANSITIONS: dict[tuple[str, str], str] = {
     (S.DELIVERING, "refund"): S.REFUNDED,  # supplier failed / merchant missed the deadline
     (S.DELIVERING, "partial_refund"): S.PARTIALLY_REFUNDED,
     (S.DELIVERED, "complete"): S.COMPLETED,  # every batch settled
+    # After-sales refunds may come after settlement (from the merchant's balance, rule 8.1).
+    (S.COMPLETED, "refund"): S.REFUNDED,
+    (S.COMPLETED, "partial_refund"): S.PARTIALLY_REFUNDED,
     (S.DELIVERED, "refund"): S.REFUNDED,
     (S.DELIVERED, "partial_refund"): S.PARTIALLY_REFUNDED,
     (S.PARTIALLY_REFUNDED, "complete"): S.PARTIALLY_REFUNDED,  # settles what remains; stays marked

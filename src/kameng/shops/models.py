@@ -51,7 +51,8 @@ class ShopStatusChange(models.Model):
     to_status = models.CharField(max_length=16)
     certified = models.BooleanField(null=True)
     reason = models.CharField(max_length=500)
-    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    # None: the system, applying a rule of the rulebook.
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True)
     at = models.DateTimeField(default=timezone.now)
 
     class Meta:

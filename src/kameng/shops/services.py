@@ -14,7 +14,7 @@ from django.utils.text import slugify
 from kameng.accounts.models import Role, User
 from kameng.accounts.permissions import require_role
 from kameng.core.errors import DomainError
-from kameng.shops.models import Conversation, Message, Shop, ShopStatusChange
+from kameng.shops.models import Conversation, Message, Shop, ShopStatus, ShopStatusChange
 from kameng.shops.transitions import action_for
 
 NAME_MAX = 64
@@ -134,6 +134,24 @@ def change_shop_status(*, operator: User, shop_id: int, to_status: str, reason: 
         shop.save(update_fields=["status", "status_reason"])
         ShopStatusChange.objects.create(
             shop=shop, from_status=from_status, to_status=to_status, reason=reason, changed_by=operator
+        )
+    return shop
+
+
+def warn_shop_by_rule(*, shop_id: int, reason: str) -> Shop | None:
+    """A rule of the after-sales rulebook puts an active shop on warning (no operator involved).
+    Returns None when the shop is not active (already warned, frozen or banned): nothing changes."""
+    reason = _clean_reason(reason)
+    with transaction.atomic():
+        shop = Shop.objects.select_for_update().filter(pk=shop_id).first()
+        if shop is None or shop.status != ShopStatus.ACTIVE:
+            return None
+        action_for(from_status=shop.status, to_status=ShopStatus.WARNED, role="system")
+        shop.status = ShopStatus.WARNED
+        shop.status_reason = reason
+        shop.save(update_fields=["status", "status_reason"])
+        ShopStatusChange.objects.create(
+            shop=shop, from_status=ShopStatus.ACTIVE, to_status=ShopStatus.WARNED, reason=reason, changed_by=None
         )
     return shop
 

@@ -26,6 +26,8 @@ TRANSITIONS: dict[tuple[str, str, str], str] = {
     (F, W, OP): "unfreeze_with_warning",
     (F, B, OP): "ban",
     (B, F, OP): "lift_ban",
+    # The after-sales rulebook (4.5) warns a shop that misses too many deadlines, by itself.
+    (A, W, "system"): "warn_by_rule",
 }
 
 

@@ -43,8 +43,10 @@ def test_every_other_batch_transition_is_refused(state, action):
 
 
 def test_final_states_have_no_way_out():
-    for final in (OrderState.CANCELLED, OrderState.REFUNDED, OrderState.COMPLETED):
+    for final in (OrderState.CANCELLED, OrderState.REFUNDED):
         assert not [a for (s, a) in ORDER_TRANSITIONS if s == final]
+    # A completed order can still be refunded by an after-sales outcome (rule 8.1), nothing else.
+    assert sorted(a for (s, a) in ORDER_TRANSITIONS if s == OrderState.COMPLETED) == ["partial_refund", "refund"]
     for final in (BatchState.SETTLED, BatchState.REFUNDED):
         assert not [a for (s, a) in BATCH_TRANSITIONS if s == final]
 

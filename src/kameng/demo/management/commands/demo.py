@@ -18,7 +18,8 @@ DEMO_PASSWORD = "kameng-demo-2026"
 LOGINS = [
     # username, role, display name, what to try
     ("operator", "operator", "运营小王", "/operator/shops/ — certify, warn or freeze shops"),
-    ("agent", "agent", "客服小李", "support agent (the after-sales workbench comes with the after-sales issue)"),
+    ("agent", "agent", "客服小李", "support agent: /agent/cases/ — the after-sales workbench"),
+    ("agent2", "agent", "客服小赵", "a second agent (appeals go to a different agent)"),
     (
         "xingchen",
         "merchant",
@@ -321,6 +322,7 @@ class Command(BaseCommand):
             if spec.get("warn"):
                 change_shop_status(operator=operator, shop_id=shop.pk, to_status="warned", reason=spec["warn"])
         self.seed_money_and_orders(users)
+        self.seed_after_sales(users)
 
     def seed_money_and_orders(self, users) -> None:
         """Buyers top up through the sandbox gateway (the same signed notification it sends over
@@ -352,6 +354,31 @@ class Command(BaseCommand):
             quantity=1,
             buyer_fields={"character": "白银之手-李四"},
             idempotency_key="demo-3",
+        )
+
+    def seed_after_sales(self, users) -> None:
+        """The rulebook and self-check articles, a funded guarantee fund, and one open case."""
+        from kameng.aftersales.services import open_case
+        from kameng.knowledge.services import install_default_articles
+        from kameng.orders.models import Order, OrderKey
+        from kameng.orders.remedies import fund_guarantee
+        from kameng.orders.services import reveal_key
+        from kameng.rulebook.selectors import current
+
+        current()  # installs the default rulebook, version 1
+        install_default_articles()
+        fund_guarantee(operator=users["operator"], amount_fen=1_000_000, source="demo-seed", from_commission=False)
+        buyer = users["buyer"]
+        order = Order.objects.get(buyer=buyer, idempotency_key="demo-2")
+        okey = OrderKey.objects.filter(batch__order=order).order_by("pk").first()
+        reveal_key(buyer=buyer, order_id=order.pk, order_key_id=okey.pk, ip="127.0.0.1", user_agent="demo")
+        open_case(
+            buyer=buyer,
+            order_id=order.pk,
+            subtype="invalid_key",
+            demand="replace",
+            description="充值时提示“卡密无效”，截图见附件。请更换一张。",
+            order_key_ids=[okey.pk],
         )
 
     def print_logins(self, host: str, port: int) -> None:

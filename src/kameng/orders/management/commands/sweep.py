@@ -9,21 +9,16 @@ from __future__ import annotations
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from kameng.accounts.services import prune_login_failures
-from kameng.orders.services import sweep
-from kameng.payments.services import expire_stale_payments, retry_sandbox_notifications
-from kameng.suppliers.services import reconcile_pending
+from kameng.core.periodic import jobs
 
 
 def run_all(now=None) -> dict:
+    """One pass of every registered job (kameng.core.periodic), in registration order."""
     now = now or timezone.now()
     results: dict = {}
-    results["payments_expired"] = expire_stale_payments(now)
-    results["sandbox_notifications_retried"] = retry_sandbox_notifications(now)
-    results["suppliers"] = str(reconcile_pending(now=now))
-    report = sweep(now=now)
-    results["orders"] = report.__dict__
-    results["login_failures_pruned"] = prune_login_failures()
+    for name, job in jobs():
+        value = job(now)
+        results[name] = value.__dict__ if hasattr(value, "__dict__") else value
     return results
 
 

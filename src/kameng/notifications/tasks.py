@@ -1,0 +1,12 @@
+"""Background work: the email that follows a notification, queued on commit."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from kameng.notifications import services
+
+
+@task()
+def send_notification_email(notification_id: int) -> bool:
+    return services.send_email(notification_id=notification_id)

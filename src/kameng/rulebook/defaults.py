@@ -1,0 +1,398 @@
+"""The first version of the rulebook (售后处理规范): clause texts in Chinese and English.
+
+A clause's number is its code; the engine cites codes, so a number never changes meaning between
+versions. ``{param}`` in a text is replaced by that parameter's value in the version shown.
+These texts are data, not gettext messages: operators edit them by publishing a new version.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+# Clause codes the after-sales engine cites: no version may drop them.
+REQUIRED: frozenset[str] = frozenset(
+    {
+        "1.1", "1.2", "1.3",
+        "2.1", "2.2", "2.3",
+        "3.1", "3.2", "3.3", "3.4", "3.5", "3.6",
+        "4.1", "4.2", "4.3", "4.4", "4.5",
+        "5.1", "5.2", "5.3", "5.4", "5.5",
+        "6.1",
+        "7.1", "7.2",
+        "8.1", "8.2", "8.3", "8.4", "8.5",
+        "9.1",
+    }
+)  # fmt: skip
+
+# Chapter headings on the rulebook page (not versioned: they only group the clauses).
+CHAPTERS = {
+    "1": _("General principles"),
+    "2": _("Opening a case"),
+    "3": _("Merchant stage"),
+    "4": _("Platform intervention"),
+    "5": _("Liability by problem type"),
+    "6": _("Appeals"),
+    "7": _("Buyer silence and withdrawal"),
+    "8": _("Money"),
+    "9": _("External escalation"),
+}
+
+
+def _c(code: str, title_zh: str, title_en: str, body_zh: str, body_en: str) -> dict[str, str]:
+    return {"code": code, "title_zh": title_zh, "title_en": title_en, "body_zh": body_zh, "body_en": body_en}
+
+
+CLAUSES: tuple[dict[str, str], ...] = (
+    # --- 1 总则 -------------------------------------------------------------------------------------
+    _c(
+        "1.1",
+        "适用范围",
+        "Scope",
+        "本规范适用于在 Kameng 平台成交的全部订单所产生的售后单，约束买家、商家、平台客服与平台运营。"
+        "商家在店铺或商品页面公布的退款政策可以在本规范之上增加保障，但不得减少；两者冲突时，以本规范为准。"
+        "售后单适用其开启时生效的规范版本。",
+        "This rulebook governs every after-sales case arising from an order placed on Kameng, and binds "
+        "buyers, merchants, support agents and operators. A shop's own refund policy may add to these "
+        "protections but never take any away; where the two conflict, this rulebook prevails. A case is "
+        "handled under the rulebook version in force when it was opened.",
+    ),
+    _c(
+        "1.2",
+        "事实优先",
+        "Facts first",
+        "认定责任首先依据平台的系统记录：支付、发货、卡密查看的时间与来源、上游供应商的回执、消息与上传文件，"
+        "均记录在订单时间线上，带哈希链和时间戳，任何一方都无法修改。一方的陈述与系统记录不符时，以系统记录为准；"
+        "系统记录无法说明的事项，再依据双方提交的证据认定。",
+        "Liability is decided on the platform's own records first: payment, delivery, when and from where a "
+        "card key was revealed, the upstream supplier's answers, messages and uploads are all kept on the "
+        "order timeline, hash-chained and timestamped, and no party can alter them. Where a party's statement "
+        "contradicts the system record, the record prevails; what the records cannot show is settled on the "
+        "evidence both parties submit.",
+    ),
+    _c(
+        "1.3",
+        "逾期即失去该步骤",
+        "Silence loses the step",
+        "售后的每一步都有处理期限，显示在售后单上；期限届满前 {reminder_before_hours} 小时，平台提醒应当处理的一方。"
+        "期限届满仍未处理的一方，视为放弃该步骤，售后单按本规范自动进入下一步，无需另一方申请。",
+        "Every step of a case has a deadline, shown on the case; the party who must act is reminded "
+        "{reminder_before_hours} hours before it passes. A party who has not acted when the deadline passes "
+        "gives up that step, and the case moves on as this rulebook says, without the other party having to ask.",
+    ),
+    # --- 2 售后单 -----------------------------------------------------------------------------------
+    _c(
+        "2.1",
+        "售后期限",
+        "Case window",
+        "买家可在以下期限内发起售后：卡密商品，发货后 {case_window_card_key_hours} 小时内；"
+        "直充商品，充值结果返回后 {case_window_direct_topup_hours} 小时内；"
+        "人工发货商品，发货后 {case_window_manual_hours} 小时内。订单未发货的，期限自付款时起算。"
+        "超过期限的申请不予受理；重复扣款（8.4）不受此限。",
+        "A buyer may open a case within {case_window_card_key_hours} hours after delivery for card-key "
+        "products, within {case_window_direct_topup_hours} hours after the top-up result for direct top-ups, "
+        "and within {case_window_manual_hours} hours after delivery for manually delivered products. If nothing "
+        "was delivered, the window runs from payment. Requests after the window are not accepted; duplicate "
+        "charges (8.4) are not subject to it.",
+    ),
+    _c(
+        "2.2",
+        "一个订单一个进行中的售后单",
+        "One open case per order",
+        "同一订单同一时间只能有一个进行中的售后单。前一个售后单结案后，买家可以就新的问题另行发起；"
+        "已有终局裁决或已撤销的同一问题，不得再次发起。",
+        "An order can have only one open case at a time. Once a case is closed, the buyer may open another "
+        "for a new problem; a problem that has had a final ruling, or whose case was withdrawn, cannot be "
+        "raised again.",
+    ),
+    _c(
+        "2.3",
+        "售后期间资金冻结",
+        "Escrow is frozen while a case is open",
+        "售后单开启后，订单中涉及部分的担保资金立即冻结：结案前既不结算给商家，也不因自动确认收货而放款。"
+        "结案后，按处理结果退款或解冻结算。",
+        "When a case opens, the escrow for the affected part of the order is frozen at once: until the case "
+        "closes it is neither settled to the merchant nor released by auto-confirmation. When the case closes "
+        "it is refunded or settled according to the outcome.",
+    ),
+    _c(
+        "2.4",
+        "附件",
+        "Attachments",
+        "双方可以在售后对话中上传图片、短视频和文本文件作为证据。单个文件不超过 {attachment_max_bytes}，"
+        "视频不超过 {attachment_video_max_bytes}，每条消息最多 {attachment_max_per_message} 个附件。"
+        "平台按文件内容而非文件名判断类型，不符合的文件不予接收。附件上传后计算哈希并记入时间线，不能修改或删除。",
+        "Both parties may upload images, short videos and text files to the case conversation as evidence. "
+        "A file may be at most {attachment_max_bytes}, a video at most {attachment_video_max_bytes}, and a "
+        "message may carry at most {attachment_max_per_message} attachments. The platform checks a file's "
+        "type by its content, not its name, and refuses files that do not match. Uploads are hashed and "
+        "recorded on the timeline, and cannot be changed or removed once sent.",
+    ),
+    # --- 3 商家处理 ---------------------------------------------------------------------------------
+    _c(
+        "3.1",
+        "商家答复期限",
+        "The merchant's deadline",
+        "售后单开启后，商家须在 {merchant_answer_hours} 小时内处理：同意买家的诉求（3.2）、提出其他方案（3.3），"
+        "或拒绝并说明理由（3.4）。",
+        "Once a case opens, the merchant must answer within {merchant_answer_hours} hours: accept the buyer's "
+        "demand (3.2), make an offer (3.3), or refuse with reasons (3.4).",
+    ),
+    _c(
+        "3.2",
+        "商家同意",
+        "The merchant accepts",
+        "商家可以同意全额退款、部分退款、更换卡密或重新发货。同意后由平台立即执行：退款按第 8.1 条的顺序支付，"
+        "更换卡密按第 8.5 条从库存分配，重新发货按原发货方式进行。执行完毕，售后单结案。",
+        "The merchant may accept a full refund, a partial refund, a replacement key or a redelivery. The "
+        "platform then carries it out at once: refunds are paid as set out in 8.1, replacement keys are "
+        "allocated as in 8.5, and redeliveries use the original delivery method. The case closes when this "
+        "is done.",
+    ),
+    _c(
+        "3.3",
+        "商家提出方案",
+        "Offers",
+        "商家可以提出与买家诉求不同的方案，例如部分退款、补偿或换货。买家须在 {buyer_answer_hours} 小时内接受或拒绝："
+        "接受的，按第 3.2 条执行；拒绝的，买家可以申请平台介入（4.1）；逾期未答复的，按第 7.1 条处理。",
+        "The merchant may offer something other than what the buyer asked for, such as a partial refund, "
+        "compensation or a replacement. The buyer accepts or declines within {buyer_answer_hours} hours: an "
+        "accepted offer is carried out as in 3.2; after declining, the buyer may ask for platform intervention "
+        "(4.1); no answer in time is handled under 7.1.",
+    ),
+    _c(
+        "3.4",
+        "拒绝须有理由和证据",
+        "A refusal needs reasons and evidence",
+        "商家拒绝的，必须写明理由并提供证据，例如卡密在发货前未被使用的记录、上游供应商的充值成功凭证、"
+        "买家下单时填写信息有误的记录。没有理由或证据的拒绝，在平台介入后不予采信。",
+        "A merchant who refuses must give reasons and evidence: for example a record that the key was unused "
+        "before delivery, the supplier's proof that the top-up succeeded, or a record that the details the "
+        "buyer gave at checkout were wrong. A refusal without reasons or evidence carries no weight once the "
+        "platform steps in.",
+    ),
+    _c(
+        "3.5",
+        "请买家补充信息",
+        "Asking the buyer for information",
+        "商家可以请买家补充信息，例如截图或账号所在区服。请求发出后，商家的答复期限暂停；买家须在 "
+        "{buyer_answer_hours} 小时内答复。买家答复后，商家的期限按暂停时剩余的时间继续计算。"
+        "买家逾期未答复的，按第 7.1 条处理。",
+        "The merchant may ask the buyer for information, such as a screenshot or the account's region or "
+        "server. The merchant's clock pauses while the question is open, and the buyer must answer within "
+        "{buyer_answer_hours} hours. Once the buyer answers, the merchant's clock resumes with the time that "
+        "was left. A buyer who does not answer in time is handled under 7.1.",
+    ),
+    _c(
+        "3.6",
+        "商家逾期自动升级",
+        "Merchant silence escalates automatically",
+        "商家在期限内未作任何处理的，售后单自动转入平台介入，无需买家申请，并记为该店铺的一次超时（SLA 违约），"
+        "按第 4.5 条累计。",
+        "If the merchant has not answered when the deadline passes, the case goes to platform intervention "
+        "automatically, without the buyer having to ask, and counts as an SLA breach against the shop under 4.5.",
+    ),
+    # --- 4 平台介入 ---------------------------------------------------------------------------------
+    _c(
+        "4.1",
+        "申请平台介入的时机",
+        "When the buyer may ask for intervention",
+        "有下列情形之一的，买家可以申请平台介入：商家拒绝；买家拒绝了商家提出的方案；商家的答复期限已过。"
+        "商家处理阶段尚未结束时提出的申请属于越级申请，不予受理，但第 4.2 条规定的情形除外。",
+        "The buyer may ask for platform intervention when the merchant has refused, when the buyer has "
+        "declined the merchant's offer, or when the merchant's deadline has passed. A request made while the "
+        "merchant stage is still running is out of order and is refused, except in the cases of 4.2.",
+    ),
+    _c(
+        "4.2",
+        "提前介入的例外",
+        "Early intervention",
+        "有下列情形之一的，买家可以直接申请平台介入，不必等待商家处理阶段结束："
+        "（一）商家无法联系，即店铺连续 {merchant_unreachable_days} 天没有任何操作，或店铺已被冻结、封禁；"
+        "（二）售后单符合极速退款的条件（8.3）。",
+        "The buyer may ask for platform intervention at once, without waiting for the merchant stage to end, "
+        "when (a) the merchant is unreachable: the shop has shown no activity for {merchant_unreachable_days} "
+        "days, or it is frozen or banned; or (b) the case qualifies for a fast refund (8.3).",
+    ),
+    _c(
+        "4.3",
+        "举证期",
+        "Evidence window",
+        "平台介入后进入举证期，双方须在 {evidence_window_hours} 小时内提交证据和说明。举证期届满后提交的材料，"
+        "客服可以不予采纳。一方未举证的，客服依据系统记录和另一方的证据裁决。",
+        "Platform intervention opens an evidence window of {evidence_window_hours} hours in which both "
+        "parties submit their evidence and statements. Material sent after the window may be disregarded. If "
+        "one party submits nothing, the agent rules on the system records and the other party's evidence.",
+    ),
+    _c(
+        "4.4",
+        "客服裁决",
+        "The ruling",
+        "举证期届满后，售后单分配给平台客服，客服须在 {ruling_due_hours} 小时内裁决：全额退款、部分退款、"
+        "更换卡密或驳回诉求。裁决必须写明理由，并引用本规范的具体条款。申诉期（6.1）届满无人申诉，"
+        "或申诉已有决定的，裁决即为终局裁决。",
+        "After the evidence window the case is assigned to a support agent, who rules within "
+        "{ruling_due_hours} hours: full refund, partial refund, replacement key, or the claim rejected. Every "
+        "ruling states its reasons and cites the clause of this rulebook it rests on. A ruling becomes final "
+        "when the appeal window (6.1) passes without an appeal, or when the appeal has been decided.",
+    ),
+    _c(
+        "4.5",
+        "处罚与超时",
+        "Penalties and SLA breaches",
+        "商家有过错的，客服可以在裁决中附加处罚，每个售后单最高 {penalty_max_fen}，从商家余额或保证金中扣除。"
+        "店铺在 30 天内累计 {sla_breaches_to_warn_shop} 次超时（SLA 违约）的，店铺被警告，并在店铺页面公示。",
+        "Where the merchant is at fault, the agent may add a penalty to the ruling, at most {penalty_max_fen} "
+        "per case, taken from the merchant's balance or deposit. A shop with {sla_breaches_to_warn_shop} SLA "
+        "breaches within 30 days is put on warning, which is shown on its public page.",
+    ),
+    # --- 5 责任认定 ---------------------------------------------------------------------------------
+    _c(
+        "5.1",
+        "卡密无效或已被使用",
+        "Invalid or already redeemed key",
+        "已发货的卡密被买家报告无效或已被使用，而该卡密在发货前未被报告为已使用的，由商家承担责任："
+        "商家应更换卡密（8.5）或退款。同一卡密指纹被其他买家报告过的，进一步证明卡密本身有问题。",
+        "When a delivered card key is reported invalid or already redeemed, and it had not been reported as "
+        "used before it was delivered, the merchant is responsible and must replace the key (8.5) or refund. "
+        "Reports of the same key fingerprint by other buyers further support the claim.",
+    ),
+    _c(
+        "5.2",
+        "未发货或少发",
+        "Not delivered or partly delivered",
+        "订单未发货、直充未到账或少发的，买家有权就未交付的部分获得退款；买家同意的，商家也可以补发。"
+        "上游供应商返回充值失败的直充订单，按极速退款（8.3）处理。",
+        "If an order was not delivered, a direct top-up was not credited, or fewer units were delivered than "
+        "were paid for, the buyer is entitled to a refund of the undelivered part; if the buyer agrees, the "
+        "merchant may deliver it instead. A direct top-up the upstream supplier reported as failed is refunded "
+        "as a fast refund (8.3).",
+    ),
+    _c(
+        "5.3",
+        "与商品描述不符",
+        "Not as listed",
+        "交付的面值、区服或类型与商品页面的描述不符的，由商家承担责任，买家可以要求更换或退款。"
+        "买家按商品页面的要求正确填写了区服信息的，区服错误由商家承担。",
+        "If what was delivered differs from the listing in face value, region or server, or card type, the "
+        "merchant is responsible and the buyer may ask for a replacement or a refund. If the buyer gave the "
+        "region or server the listing asked for, a wrong region is the merchant's fault.",
+    ),
+    _c(
+        "5.4",
+        "买家自身原因",
+        "Causes on the buyer's side",
+        "因买家自身原因无法使用的，诉求不予支持，例如：下单时填写的账号或区服信息有误；账号被封禁、受限，"
+        "或不满足商品页面写明的使用条件；卡密已被买家本人或买家让其看到卡密的人使用。",
+        "Where the goods cannot be used for reasons on the buyer's side, the claim is rejected: for example, "
+        "the account or region given at checkout was wrong; the account is banned, restricted, or does not "
+        "meet the conditions stated on the product page; or the key was used by the buyer or by someone the "
+        "buyer showed it to.",
+    ),
+    _c(
+        "5.5",
+        "服务问题与延迟",
+        "Service failures and delays",
+        "商家发货晚于商品页面承诺的时间，或售后无响应、处理周期过长、推诿的，即使商品本身没有问题，"
+        "客服也可以裁决商家给予买家合理补偿，并可依第 4.5 条附加处罚。",
+        "When the merchant delivers later than the product page promised, does not answer, drags out the "
+        "handling or passes the buck, the agent may award the buyer reasonable compensation even if the goods "
+        "themselves are fine, and may add a penalty under 4.5.",
+    ),
+    # --- 6 申诉 -------------------------------------------------------------------------------------
+    _c(
+        "6.1",
+        "申诉",
+        "Appeal",
+        "对裁决不服的，买卖双方各可在裁决作出后 {appeal_window_hours} 小时内申诉一次，并须说明理由。"
+        "申诉由未参与原裁决的另一名客服处理，申诉决定为终局裁决。",
+        "Either party who disagrees with a ruling may appeal once, giving reasons, within "
+        "{appeal_window_hours} hours of the ruling. The appeal is decided by a different agent who took no "
+        "part in the original ruling, and that decision is final.",
+    ),
+    # --- 7 买家逾期与撤销 -------------------------------------------------------------------------------
+    _c(
+        "7.1",
+        "买家逾期",
+        "Buyer silence",
+        "需要买家答复或操作的步骤，买家逾期未处理的，售后单按有利于商家的结果结案，冻结的资金解冻结算。"
+        "买家可以在结案后 {reopen_window_hours} 小时内重新打开售后单一次。",
+        "If the buyer does not answer or act when a step requires it, the case closes in the merchant's "
+        "favour and the frozen escrow is released for settlement. The buyer may reopen the case once, within "
+        "{reopen_window_hours} hours of its closing.",
+    ),
+    _c(
+        "7.2",
+        "买家撤销",
+        "The buyer withdraws",
+        "终局裁决作出前，买家可以随时撤销售后单。撤销后售后单结案，冻结的资金解冻结算，同一问题不得再次发起。",
+        "The buyer may withdraw a case at any time before a final ruling. The case then closes, the frozen "
+        "escrow is released, and the same problem cannot be raised again.",
+    ),
+    # --- 8 资金 -------------------------------------------------------------------------------------
+    _c(
+        "8.1",
+        "退款的资金来源",
+        "Where a refund comes from",
+        "退款依次来自：该订单被冻结的担保资金；已结算的，从商家可用余额中扣回；余额不足的，从商家保证金中扣除。"
+        "退款退入买家的平台钱包。",
+        "A refund is paid, in this order, from the order's frozen escrow; if the order was already settled, "
+        "from the merchant's available balance; if that is short, from the merchant's deposit. Refunds go to "
+        "the buyer's platform wallet.",
+    ),
+    _c(
+        "8.2",
+        "先行赔付",
+        "Advance compensation",
+        "按第 8.1 条仍不足以退款的，由平台保障基金先行赔付买家。差额记为商家对平台的欠款，"
+        "从商家此后的结算中扣回；欠款还清之前，商家的提现被冻结。",
+        "If 8.1 still leaves the refund short, the platform's guarantee fund pays the buyer first (先行赔付). "
+        "The difference is recorded as the merchant's debt to the platform and recovered from the merchant's "
+        "later settlements; the merchant's payouts stay frozen until it is repaid.",
+    ),
+    _c(
+        "8.3",
+        "极速退款",
+        "Fast refund",
+        "同时满足下列条件的售后单，平台立即退款，无需等待商家处理：（一）退款金额不超过 {fast_refund_max_fen}；"
+        "（二）买家最近 30 天内获得的极速退款（含本次）不超过 {fast_refund_max_per_buyer_30d} 次；"
+        "（三）系统记录证明下列事实之一：上游供应商返回充值失败、卡密从未被查看、商家无法联系（4.2）。"
+        "商家可以在退款后 {fast_refund_contest_hours} 小时内提出异议，由平台裁决；异议成立的，退款从买家钱包中追回。",
+        "The platform refunds at once, without waiting for the merchant, when all of these hold: (a) the "
+        "refund is at most {fast_refund_max_fen}; (b) the buyer has had at most "
+        "{fast_refund_max_per_buyer_30d} fast refunds in the last 30 days, this one included; (c) the system "
+        "records establish one of these facts: the upstream supplier reported the top-up failed, the card key "
+        "was never revealed, or the merchant is unreachable (4.2). The merchant may contest the refund within "
+        "{fast_refund_contest_hours} hours and the platform rules on it; if the contest succeeds, the refund "
+        "is recovered from the buyer's wallet.",
+    ),
+    _c(
+        "8.4",
+        "重复扣款",
+        "Duplicate charges",
+        "系统发现同一订单被重复扣款的，多扣的款项自动退回买家钱包，无需发起售后单，也不受售后期限的限制。",
+        "When the system finds that an order was charged more than once, the extra charge is refunded to the "
+        "buyer's wallet automatically, without a case and regardless of the case window.",
+    ),
+    _c(
+        "8.5",
+        "更换卡密",
+        "Replacement keys",
+        "更换卡密时，平台从该商品的库存中为买家分配一张新卡密，同时作废被报告的卡密，两者在同一操作中完成。"
+        "库存不足的，改为退款。",
+        "For a replacement, the platform allocates a new card key from the product's inventory to the buyer "
+        "and revokes the reported key in the same step. If no key is left in stock, the buyer is refunded "
+        "instead.",
+    ),
+    # --- 9 外部维权 ---------------------------------------------------------------------------------
+    _c(
+        "9.1",
+        "外部维权",
+        "External escalation",
+        "终局裁决作出后，买家仍不满意的，可以向 12315 平台投诉或向人民法院起诉。平台为此提供投诉材料包，"
+        "包括订单事实、时间线、诉求、双方信息，以及全部证据及其哈希值和时间戳。平台的裁决不影响当事人依法享有的权利。",
+        "After a final ruling, a buyer who is still not satisfied may complain through the 12315 consumer "
+        "platform or take the matter to court. The platform provides a complaint package for this: the "
+        "order's facts, the timeline, the demand, both parties' details, and every piece of evidence with its "
+        "hash and timestamp. A platform ruling does not limit anyone's rights under the law.",
+    ),
+)

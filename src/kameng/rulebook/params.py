@@ -1,0 +1,85 @@
+"""The parameters of the rulebook: every number the after-sales engine reads.
+
+Each parameter belongs to a clause, has a default and an allowed range. Operators change the
+values by publishing a new rulebook version; code never hard-codes them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from kameng.core.templatetags.money import format_fen
+
+UNITS = ("hours", "days", "fen", "count", "bytes")
+
+UNIT_LABELS = {
+    "hours": _("hours"),
+    "days": _("days"),
+    "fen": _("fen"),
+    "count": _("count"),
+    "bytes": _("bytes"),
+}
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    name: str
+    default: int
+    min: int
+    max: int
+    unit: str
+    clause: str
+    label: Promise | str
+
+    def check(self, value: object) -> bool:
+        # bool is an int subclass; True is not a number of hours.
+        return isinstance(value, int) and not isinstance(value, bool) and self.min <= value <= self.max
+
+    def show(self, value: int) -> str:
+        return show_value(self.unit, value)
+
+
+def show_value(unit: str, value: int) -> str:
+    """A value as a rulebook reader sees it (clause texts and the parameters table)."""
+    if unit == "fen":
+        return format_fen(value)
+    if unit == "bytes":
+        for size, suffix in ((1024 * 1024, "MB"), (1024, "KB")):
+            if value >= size and value % size == 0:
+                return f"{value // size} {suffix}"
+        return f"{value} B"
+    return str(value)
+
+
+PARAMS: tuple[ParamSpec, ...] = (
+    ParamSpec("merchant_answer_hours", 24, 1, 48, "hours", "3.1", _("Merchant answer window")),
+    ParamSpec("buyer_answer_hours", 48, 1, 168, "hours", "3.5", _("Buyer answer window")),
+    ParamSpec("evidence_window_hours", 24, 1, 168, "hours", "4.3", _("Evidence window")),
+    ParamSpec("ruling_due_hours", 48, 1, 168, "hours", "4.4", _("Ruling due after the evidence window")),
+    ParamSpec("case_window_card_key_hours", 168, 1, 2160, "hours", "2.1", _("Case window: card keys")),
+    ParamSpec("case_window_direct_topup_hours", 168, 1, 2160, "hours", "2.1", _("Case window: direct top-ups")),
+    ParamSpec("case_window_manual_hours", 168, 1, 2160, "hours", "2.1", _("Case window: manual delivery")),
+    ParamSpec("fast_refund_max_fen", 10000, 0, 10_000_000, "fen", "8.3", _("Fast refund: largest amount")),
+    ParamSpec("fast_refund_max_per_buyer_30d", 3, 0, 1000, "count", "8.3", _("Fast refunds per buyer in 30 days")),
+    ParamSpec("fast_refund_contest_hours", 72, 1, 720, "hours", "8.3", _("Fast refund: merchant contest window")),
+    ParamSpec("merchant_unreachable_days", 3, 1, 60, "days", "4.2", _("Merchant unreachable after")),
+    ParamSpec("appeal_window_hours", 72, 1, 720, "hours", "6.1", _("Appeal window")),
+    ParamSpec("reopen_window_hours", 72, 1, 720, "hours", "7.1", _("Reopen window")),
+    ParamSpec("reminder_before_hours", 4, 0, 48, "hours", "1.3", _("Reminder before a deadline")),
+    ParamSpec("penalty_max_fen", 50000, 0, 10_000_000, "fen", "4.5", _("Largest penalty per case")),
+    ParamSpec("sla_breaches_to_warn_shop", 3, 1, 1000, "count", "4.5", _("SLA breaches in 30 days before a warning")),
+    ParamSpec("attachment_max_bytes", 5_242_880, 1024, 104_857_600, "bytes", "2.4", _("Largest attachment")),
+    ParamSpec(
+        "attachment_video_max_bytes", 20_971_520, 1024, 524_288_000, "bytes", "2.4", _("Largest video attachment")
+    ),
+    ParamSpec("attachment_max_per_message", 4, 1, 20, "count", "2.4", _("Attachments per message")),
+)
+
+PARAM_BY_NAME: dict[str, ParamSpec] = {p.name: p for p in PARAMS}
+
+
+def defaults() -> dict[str, int]:
+    return {p.name: p.default for p in PARAMS}
