@@ -6,7 +6,7 @@ from django.db.models import Q, QuerySet
 
 from kameng.accounts.models import Role, User
 from kameng.aftersales.models import OPEN_STATES, Case, CaseState
-from kameng.aftersales.services import role_on
+from kameng.aftersales.services import guard_ok, role_on
 from kameng.core.errors import DomainError
 
 QUEUE_STATES = (CaseState.EVIDENCE, CaseState.REVIEW, CaseState.APPEAL)
@@ -55,7 +55,8 @@ def agent_queue(agent: User) -> QuerySet[Case]:
 
 def actions_for(case: Case, user: User, *, now=None) -> list[str]:
     """The actions the transition table allows ``user`` on ``case`` now, for the page's forms.
-    Guards that need only the row are checked here; the service checks everything again."""
+    Each step's guard is checked with the service's own function, so the page offers exactly what
+    the service will accept."""
     from django.utils import timezone
 
     from kameng.aftersales.transitions import AGENT, TRANSITIONS
@@ -68,13 +69,7 @@ def actions_for(case: Case, user: User, *, now=None) -> list[str]:
     for (state, action, who), step in TRANSITIONS.items():
         if state != case.state or who != role or action in found:
             continue
-        if step.guard == "not_appealed" and (case.buyer_appealed if role == "buyer" else case.merchant_appealed):
-            continue
-        if step.guard == "reopenable" and (case.reopened or not case.reopen_until or now > case.reopen_until):
-            continue
-        if step.guard == "after_ruling" and (case.ruled_by_id is None or case.external_escalation):
-            continue
-        if step.guard == "other_agent" and case.ruled_by_id == user.pk:
+        if not guard_ok(case, step.guard, role=role, actor=user, now=now):
             continue
         found.append(action)
     if role == AGENT and case.state in QUEUE_STATES and case.assigned_agent_id is None:

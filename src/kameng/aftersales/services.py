@@ -95,8 +95,12 @@ def role_on(case: Case, user: User) -> str | None:
         return BUYER
     if user.role == Role.MERCHANT and case.shop.owner_id == user.pk:
         return MERCHANT
-    if user.role == Role.AGENT and case.state in (*FREEZING_STATES, *OPEN_STATES, CaseState.RESOLVED):
-        if case.assigned_agent_id in (None, user.pk) or case.ruled_by_id == user.pk:
+    if user.role == Role.AGENT:
+        # Agents see the platform queue (unassigned cases at the platform stage) and the cases
+        # they took or ruled; never a case still between buyer and merchant.
+        if case.state in (CaseState.EVIDENCE, CaseState.REVIEW, CaseState.APPEAL) and case.assigned_agent_id is None:
+            return AGENT
+        if user.pk in (case.assigned_agent_id, case.ruled_by_id):
             return AGENT
     if user.role == Role.OPERATOR:
         return "operator"
@@ -143,7 +147,7 @@ class _Effects:
     order_events: list[NewEvent] = field(default_factory=list)
 
 
-def _guard_ok(case: Case, guard: str | None, *, role: str, actor: User | None, now: datetime) -> bool:
+def guard_ok(case: Case, guard: str | None, *, role: str, actor: User | None, now: datetime) -> bool:
     if guard is None:
         return True
     if guard == "early_intervention":
@@ -192,7 +196,7 @@ def _apply(
     """Move the locked case along ``action``; returns the clause cited. Refuses anything the table
     does not allow, with nothing changed."""
     step = step_for(case.state, action, role)
-    if step is None or not _guard_ok(case, step.guard, role=role, actor=actor, now=now):
+    if step is None or not guard_ok(case, step.guard, role=role, actor=actor, now=now):
         if (case.state, action, role) in OUT_OF_ORDER:
             raise DomainError("aftersales.out_of_order", clause="4.1")
         raise DomainError("aftersales.not_allowed", state=str(CaseState(case.state).label), action=action)
@@ -331,11 +335,15 @@ def open_case(
     demand_fen: int = 0,
     batch_seqs: list[int] | None = None,
     order_key_ids: list[int] | None = None,
+    files=(),
     now: datetime | None = None,
 ) -> Case:
-    """售后单: the buyer states the problem, the part of the order it concerns and what they want.
-    The case is filled with system facts, the affected escrow is frozen, the merchant's clock
-    starts — or, for a clear small case, the buyer is refunded at once (极速退款)."""
+    """售后单: the buyer states the problem, the part of the order it concerns and what they want,
+    with evidence files if any (checked by content before anything is written). The case is filled
+    with system facts, the affected escrow is frozen, the merchant's clock starts — or, for a clear
+    small case, the buyer is refunded at once (极速退款)."""
+    from kameng.aftersales import attachments
+
     now = now or timezone.now()
     if buyer.role != Role.BUYER:
         raise DomainError("permission_denied")
@@ -343,6 +351,7 @@ def open_case(
         raise DomainError("invalid_input", fields={"subtype": "unknown problem type"})
     if demand not in Demand.values:
         raise DomainError("invalid_input", fields={"demand": "one of " + ", ".join(Demand.values)})
+    subtype, demand = str(subtype), str(demand)  # plain strings for the timeline, not enum members
     text = _text(description, name="description")
     order = Order.objects.select_related("shop__owner", "product").filter(pk=order_id, buyer=buyer).first()
     if order is None:
@@ -350,6 +359,7 @@ def open_case(
     if order.paid_at is None or order.state in (OrderState.CANCELLED, OrderState.REFUNDED):
         raise DomainError("aftersales.order_not_eligible")
     book = rulebook.current()
+    checked_files = attachments.check_all(files, book=book)
     window = book.hours(f"case_window_{order.delivery_kind}_hours")
     if now > _window_start(order) + window:
         raise DomainError("aftersales.window_passed", clause="2.1", hours=int(window.total_seconds() // 3600))
@@ -445,6 +455,8 @@ def open_case(
             )
         )
         effects.order_events.append(NewEvent("case.opened", {"case": case.pk, "subtype": subtype, **cite}, buyer))
+        if checked_files:
+            _attach(case, _post(case, buyer, BUYER, "", effects=effects, now=now), checked_files, buyer, effects, now)
         tags.sync_system_tags(case)
         reason = _fast_refund_reason(case, book, now=now)
         if reason is not None:
@@ -485,6 +497,15 @@ def _move_money_to(case: Case, *, target_fen: int, step: str, effects: _Effects)
     """Bring what this case has paid the buyer to ``target_fen``: refund the difference, or take it
     back from the buyer's wallet (a contest or an appeal the buyer lost)."""
     diff = target_fen - case.refunded_fen
+    if diff > 0:
+        # What the order already paid back for these batches by itself (a missed delivery deadline,
+        # a failed top-up) is not paid again: never refunded twice for the same thing.
+        room = remedies.refundable_fen(case.order, case.batch_seqs)
+        if room < diff:
+            effects.case_events.append(
+                NewEvent("case.already_refunded", {"wanted_fen": diff, "refundable_fen": room}, None, SYSTEM)
+            )
+            diff = room
     if diff > 0:
         result = remedies.refund(
             order_id=case.order_id,
@@ -718,15 +739,20 @@ def withdraw_case(*, buyer: User, case_id: int, now: datetime | None = None) -> 
 def reopen_case(*, buyer: User, case_id: int, now: datetime | None = None) -> Case:
     """Once, within the window, after the case closed because the buyer fell silent (7.1)."""
     now = now or timezone.now()
-    with transaction.atomic():
-        case = _case_for(buyer, case_id, role=BUYER)
-        effects = _Effects()
-        _apply(case, "reopen", role=BUYER, actor=buyer, now=now, effects=effects)
-        case.reopened = True
-        case.closed_at = None
-        case.save(update_fields=["reopened", "closed_at"])
-        remedies.hold(order_id=case.order_id, seqs=case.batch_seqs, ref=case.stream)
-        _flush(case, effects)
+    try:
+        with transaction.atomic():
+            case = _case_for(buyer, case_id, role=BUYER)
+            if Case.objects.filter(order_id=case.order_id, state__in=OPEN_STATES).exclude(pk=case.pk).exists():
+                raise DomainError("aftersales.case_already_open", clause="2.2")
+            effects = _Effects()
+            _apply(case, "reopen", role=BUYER, actor=buyer, now=now, effects=effects)
+            case.reopened = True
+            case.closed_at = None
+            case.save(update_fields=["reopened", "closed_at"])
+            remedies.hold(order_id=case.order_id, seqs=case.batch_seqs, ref=case.stream)
+            _flush(case, effects)
+    except IntegrityError:  # another case on the order opened at the same moment (2.2)
+        raise DomainError("aftersales.case_already_open", clause="2.2") from None
     return case
 
 
@@ -878,7 +904,7 @@ def rule(
         is_appeal = case.state == CaseState.APPEAL
         action = "rule_appeal" if is_appeal else "rule"
         step = step_for(case.state, action, AGENT)
-        if step is None or not _guard_ok(case, step.guard, role=AGENT, actor=agent, now=now):
+        if step is None or not guard_ok(case, step.guard, role=AGENT, actor=agent, now=now):
             if is_appeal and case.ruled_by_id == agent.pk:
                 raise DomainError("aftersales.same_agent", clause="6.1")
             raise DomainError("aftersales.not_allowed", state=str(CaseState(case.state).label), action=action)
@@ -953,6 +979,26 @@ def _post(case: Case, author: User, role: str, text: str, *, effects: _Effects, 
     return message
 
 
+def _attach(case: Case, message: Message, checked, user: User, effects: _Effects, now: datetime) -> None:
+    """Store checked files on a message; each file's SHA-256 goes on the case timeline."""
+    from kameng.aftersales import attachments
+
+    for item in checked:
+        stored = attachments.store(item, message=message, case=case, now=now)
+        effects.case_events.append(
+            NewEvent(
+                "case.attachment",
+                {
+                    "message": message.pk,
+                    "sha256": stored.sha256,
+                    "content_type": stored.content_type,
+                    "size": stored.size,
+                },
+                user,
+            )
+        )
+
+
 def post_message(*, user: User, case_id: int, text: str, files=(), now: datetime | None = None) -> Message:
     """A message in the case thread, with attachments checked by content. The agent joins only
     after platform intervention; nobody writes on a closed case."""
@@ -974,20 +1020,7 @@ def post_message(*, user: User, case_id: int, text: str, files=(), now: datetime
         checked = attachments.check_all(files, book=book)
         effects = _Effects()
         message = _post(case, user, role, text, effects=effects, now=now)
-        for item in checked:
-            stored = attachments.store(item, message=message, case=case, now=now)
-            effects.case_events.append(
-                NewEvent(
-                    "case.attachment",
-                    {
-                        "message": message.pk,
-                        "sha256": stored.sha256,
-                        "content_type": stored.content_type,
-                        "size": stored.size,
-                    },
-                    user,
-                )
-            )
+        _attach(case, message, checked, user, effects, now)
         _flush(case, effects)
         others = [u for r, u in ((BUYER, case.buyer), (MERCHANT, case.shop.owner)) if r != role]
         if (

@@ -29,6 +29,7 @@ LABELS = {
     "case.keys_replaced": _("Card key replaced"),
     "case.redelivered": _("Redelivered"),
     "case.penalty": _("Penalty charged to the shop"),
+    "case.already_refunded": _("Already refunded by the order"),
 }
 
 

@@ -245,15 +245,11 @@ def open_case(request: HttpRequest, order_id: int) -> HttpResponse:
 
 
 def _open(request, order_id: int, subtype: str, form: dict):
-    files = request.FILES.getlist("files")
-    # Check the files before the case exists: a bad upload must not leave a case behind.
-    attachments.check_all(files, book=rulebook.current())
-    for f in files:
-        f.seek(0)
     amount = 0
     if form["demand"] in (Demand.PARTIAL_REFUND, Demand.COMPENSATION):
         amount = fen_from(request.POST, "amount")
-    case = services.open_case(
+    # The evidence files go in with the case, in one transaction: a bad upload opens nothing.
+    return services.open_case(
         buyer=request.user,
         order_id=order_id,
         subtype=subtype,
@@ -262,10 +258,8 @@ def _open(request, order_id: int, subtype: str, form: dict):
         demand_fen=amount,
         order_key_ids=form["keys"] or None,
         batch_seqs=form["batches"] or None,
+        files=request.FILES.getlist("files"),
     )
-    if files:
-        services.post_message(user=request.user, case_id=case.pk, text="", files=files)
-    return case
 
 
 # --- the case page -------------------------------------------------------------------------------
@@ -285,7 +279,7 @@ def _facts(case, role: str | None) -> list[tuple[str, object]]:
         for r in f.get("reveals", [])[:5]:
             # The buyer's address is personal data: the buyer and the platform see it, the shop not.
             ip = (r.get("ip") or "—") if role != MERCHANT else "***"
-            rows.append((_("Revealed from"), f"{_when(r['at']):%Y-%m-%d %H:%M} · {ip}"))
+            rows.append((_("Revealed from"), f"{timezone.localtime(_when(r['at'])):%Y-%m-%d %H:%M} · {ip}"))
     for a in f.get("supplier_answers", []):
         rows.append((FACT_LABELS["supplier_answers"], f"#{a['batch']}: {a['status']}"))
     rows.append((FACT_LABELS["reported_elsewhere"], f.get("reported_elsewhere", 0)))

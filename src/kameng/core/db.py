@@ -46,4 +46,3 @@ def insert_rows(objs: Sequence[Model]) -> None:
         obj.pk = pk
         obj._state.adding = False
         obj._state.db = connection.alias
-

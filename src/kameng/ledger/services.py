@@ -150,8 +150,8 @@ def _insert_entry_and_postings(*, source: str, memo: str, amounts: dict[int, int
             f"WITH e AS (INSERT INTO {entries} (source, memo, created_at) VALUES (%s, %s, %s) "  # noqa: S608
             f"ON CONFLICT (source) DO NOTHING RETURNING id) "
             f"INSERT INTO {postings} (entry_id, account_id, amount_fen, created_at) "
-            f"SELECT e.id, v.account_id, v.amount_fen, %s FROM e CROSS JOIN (VALUES {rows}) AS v(account_id, amount_fen) "
-            f"RETURNING entry_id",
+            f"SELECT e.id, v.account_id, v.amount_fen, %s "
+            f"FROM e CROSS JOIN (VALUES {rows}) AS v(account_id, amount_fen) RETURNING entry_id",
             params,
         )
         row = cursor.fetchone()

@@ -30,6 +30,7 @@ from kameng.inventory.services import allocate_card_keys, report_card_keys_inval
 from kameng.ledger.models import AccountKind
 from kameng.ledger.selectors import entry_exists
 from kameng.ledger.services import Line, get_or_create_account, lock_balances, post_entry, transfer
+from kameng.orders import rules
 from kameng.orders.models import BatchState, DeliveryBatch, MerchantDebt, Order, OrderKey, OrderState, Refund
 from kameng.orders.services import (
     _advance,
@@ -42,6 +43,8 @@ from kameng.orders.services import (
     _unit_of_work,
     _wallet,
 )
+
+commission_of = rules.commission_of
 
 ESCROW_STATES = (BatchState.WAITING, BatchState.DELIVERING, BatchState.DELIVERED)
 
@@ -100,8 +103,9 @@ class RefundResult:
     created: bool
 
 
-def refundable_fen(order: Order) -> int:
-    return order.total_fen - order.refunded_fen
+def refundable_fen(order: Order, seqs: list[int]) -> int:
+    """What can still be paid back for these batches, by anyone."""
+    return sum(b.amount_fen - b.refunded_fen for b in order.batches.filter(seq__in=seqs))
 
 
 def refund(*, order_id: int, seqs: list[int], amount_fen: int, source: str, reason: str) -> RefundResult:
@@ -115,42 +119,46 @@ def refund(*, order_id: int, seqs: list[int], amount_fen: int, source: str, reas
         done = Refund.objects.filter(source=source).first()
         if done is not None:
             return RefundResult(done, False)
-        if amount_fen > refundable_fen(order):
-            raise DomainError("aftersales.amount_too_large", max=refundable_fen(order))
+        # Each batch can be paid back at most once in total, whoever pays (escrow, the shop, the
+        # fund) and whatever asked for it (a case, the sweep, a failed supplier): its refunded_fen
+        # counts every refund attributed to it.
+        batches = list(order.batches.select_for_update().filter(seq__in=seqs).order_by("seq"))
+        room = sum(b.amount_fen - b.refunded_fen for b in batches)
+        if amount_fen > room:
+            raise DomainError("aftersales.amount_too_large", max=room)
         remaining = amount_fen
         lines: list[Line] = []
         from_escrow = 0
-        escrow_batches = list(
-            order.batches.select_for_update().filter(seq__in=seqs, state__in=ESCROW_STATES).order_by("seq")
-        )
         taken: list[tuple[DeliveryBatch, int]] = []
-        for batch in escrow_batches:
+        for batch in batches:
             take = min(batch.amount_fen - batch.refunded_fen, remaining)
             if take > 0:
                 taken.append((batch, take))
-                from_escrow += take
                 remaining -= take
+                if batch.state in ESCROW_STATES:
+                    from_escrow += take
         if from_escrow:
             lines.append(Line(_escrow(order.pk), -from_escrow))
         wallet = _wallet(order.buyer_id)
         parts = {"available": 0, "deposit": 0, "fund": 0}
-        if remaining:
+        beyond = amount_fen - from_escrow  # the part of settled batches: the shop has the money
+        if beyond:
             sources = {"available": _available(order.shop_id), "deposit": _deposit(order.shop_id), "fund": _fund()}
             balances = lock_balances(accounts=[*sources.values(), wallet])
             for name, account in sources.items():
-                take = min(balances[account.pk], remaining)
+                take = min(balances[account.pk], beyond)
                 if take > 0:
                     parts[name] = take
                     lines.append(Line(account, -take))
-                    remaining -= take
-            if remaining:
+                    beyond -= take
+            if beyond:
                 # The guarantee fund itself is short: nothing moves; an operator must fund it.
                 raise DomainError("aftersales.guarantee_fund_short")
         lines.append(Line(wallet, amount_fen))
         entry, _created = post_entry(source=source, lines=lines, memo=reason[:200])
         for batch, take in taken:
             batch.refunded_fen += take
-            if batch.refunded_fen == batch.amount_fen:
+            if batch.refunded_fen == batch.amount_fen and batch.state in ESCROW_STATES:
                 _set_batch_state(batch, "refund", refunded_fen=batch.refunded_fen, held_by="")
             else:
                 batch.save(update_fields=["refunded_fen"])
@@ -194,11 +202,33 @@ def refund(*, order_id: int, seqs: list[int], amount_fen: int, source: str, reas
         return RefundResult(row, True)
 
 
+_RECOVERY_ORDER = ("fund", "deposit", "available", "escrow")
+
+
+def _split(row: Refund, upto: int) -> dict[str, int]:
+    """How the first ``upto`` fen taken back map onto where the refund came from, unwinding it in
+    reverse: the guarantee fund's advance first, then the deposit, the balance, and escrow last."""
+    caps = {
+        "fund": row.from_fund_fen,
+        "deposit": row.from_deposit_fen,
+        "available": row.from_available_fen,
+        "escrow": row.from_escrow_fen,
+    }
+    parts, left = {}, upto
+    for name in _RECOVERY_ORDER:
+        parts[name] = min(caps[name], left)
+        left -= parts[name]
+    return parts
+
+
 def recover(*, order_id: int, refund_source: str, amount_fen: int, source: str, reason: str) -> int:
-    """Take (up to) ``amount_fen`` of an earlier refund back from the buyer's wallet: the part the
-    guarantee fund advanced goes back to the fund (and clears that much debt), the rest to the
-    merchant's available balance. The buyer may have spent it: what the wallet lacks is not taken
-    and the shortfall is recorded on the timeline. Returns what was recovered."""
+    """Take (up to) ``amount_fen`` of an earlier refund back from the buyer's wallet (a contest or
+    an appeal the buyer lost) and give it back where it came from: the guarantee fund's advance to
+    the fund as far as the shop's debt for it is still open (what the shop already repaid comes back
+    to the shop), the deposit part to the deposit, the balance part to the balance, and the escrow
+    part to the shop as a settlement would, minus the platform commission. The buyer may have spent
+    it: what the wallet lacks is not taken and the shortfall is recorded on the timeline. Returns
+    what was recovered."""
     with _unit_of_work():
         order = _locked_order(order_id)
         row = Refund.objects.select_for_update().filter(source=refund_source, order=order).first()
@@ -213,25 +243,40 @@ def recover(*, order_id: int, refund_source: str, amount_fen: int, source: str, 
         if take <= 0:
             _event(order, "refund.recovery_failed", {"refund": refund_source, "wanted_fen": want}, actor_role="system")
             return 0
-        to_fund = min(take, row.from_fund_fen)
+        before, after = _split(row, row.recovered_fen), _split(row, row.recovered_fen + take)
+        delta = {name: after[name] - before[name] for name in _RECOVERY_ORDER}
+        debt = MerchantDebt.objects.select_for_update().filter(source=refund_source).first()
+        to_fund = min(delta["fund"], debt.outstanding_fen if debt is not None else 0)
+        commission = commission_of(delta["escrow"], rules.current().commission_bps)
+        to_shop = delta["fund"] - to_fund + delta["available"] + delta["escrow"] - commission
         lines = [Line(wallet, -take)]
         if to_fund:
             lines.append(Line(_fund(), to_fund))
-        if take - to_fund:
-            lines.append(Line(_available(order.shop_id), take - to_fund))
+        if delta["deposit"]:
+            lines.append(Line(_deposit(order.shop_id), delta["deposit"]))
+        if to_shop:
+            lines.append(Line(_available(order.shop_id), to_shop))
+        if commission:
+            lines.append(Line(get_or_create_account(kind=AccountKind.PLATFORM_COMMISSION), commission))
         post_entry(source=source, lines=lines, memo=reason[:200])
         row.recovered_fen += take
         row.save(update_fields=["recovered_fen"])
         if to_fund:
-            debt = MerchantDebt.objects.select_for_update().filter(source=refund_source).first()
-            if debt is not None:
-                _pay_debt(debt, min(to_fund, debt.outstanding_fen))
+            _pay_debt(debt, to_fund)
         order.refunded_fen -= take
         order.save(update_fields=["refunded_fen"])
         _event(
             order,
             "refund.recovered",
-            {"refund": refund_source, "amount_fen": take, "short_fen": want - take, "reason": reason[:200]},
+            {
+                "refund": refund_source,
+                "amount_fen": take,
+                "short_fen": want - take,
+                "to_fund_fen": to_fund,
+                "to_shop_fen": to_shop + delta["deposit"],
+                "commission_fen": commission,
+                "reason": reason[:200],
+            },
             actor_role="system",
         )
         return take

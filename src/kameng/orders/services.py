@@ -669,16 +669,19 @@ def _refund_batches(order: Order, batches: Iterable[DeliveryBatch], *, reason: s
         batches += [b for b in order.batches.select_for_update().filter(state=BatchState.WAITING) if b.pk not in seen]
     total = 0
     for batch in batches:
-        transfer(
-            source=f"order:{order.pk}:batch:{batch.seq}:refunded",
-            from_account=_escrow(order.pk),
-            to_account=_wallet(order.buyer_id),
-            amount_fen=batch.amount_fen,
-            memo=reason,
-        )
-        _set_batch_state(batch, "refund")
-        total += batch.amount_fen
-        _event(order, "batch.refunded", {"batch": batch.seq, "amount_fen": batch.amount_fen, "reason": reason})
+        # An after-sales refund may already have paid back part of this batch from its escrow.
+        amount = batch.amount_fen - batch.refunded_fen
+        if amount > 0:
+            transfer(
+                source=f"order:{order.pk}:batch:{batch.seq}:refunded",
+                from_account=_escrow(order.pk),
+                to_account=_wallet(order.buyer_id),
+                amount_fen=amount,
+                memo=reason,
+            )
+        _set_batch_state(batch, "refund", refunded_fen=batch.amount_fen, held_by="")
+        total += amount
+        _event(order, "batch.refunded", {"batch": batch.seq, "amount_fen": amount, "reason": reason})
     order.refunded_fen += total
     order.save(update_fields=["refunded_fen"])
     if order.batches.exclude(state=BatchState.REFUNDED).exists():

@@ -480,7 +480,6 @@ def _manual_case_order(buyer, merchant, product, *, quantity=1):
     return buy(buyer, product, quantity=quantity, fields={"role": "小鹿"})
 
 
-@pytest.mark.xfail(strict=True, reason="orders sweep refunds batch.amount_fen, ignoring a case's partial refund")
 def test_a_missed_manual_deadline_after_a_partial_case_refund_returns_only_the_rest(buyer, merchant, manual_product):
     order = _manual_case_order(buyer, merchant, manual_product)
     case = cases.open_case(
@@ -498,7 +497,6 @@ def test_a_missed_manual_deadline_after_a_partial_case_refund_returns_only_the_r
     assert balance_of(kind=AccountKind.ORDER_ESCROW, owner_id=order.pk) == 0
 
 
-@pytest.mark.xfail(strict=True, reason="orders sweep refunds a batch frozen by an open case; the case then pays again")
 def test_a_batch_frozen_by_a_case_is_not_paid_back_twice(buyer, merchant, manual_product, monkeypatch):
     from kameng.aftersales.tests.conftest import fund_guarantee
 

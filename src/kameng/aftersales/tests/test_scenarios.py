@@ -14,7 +14,7 @@ from kameng.aftersales.models import CaseState, Remedy
 from kameng.aftersales.tests.conftest import buy, fund_guarantee
 from kameng.aftersales.tests.ladder import assert_chains
 from kameng.core.errors import DomainError
-from kameng.inventory.models import CardKey, CardKeyStatus
+from kameng.inventory.models import CardKey, CardKeyStatus, ImportBatch
 from kameng.ledger.selectors import balance_of
 from kameng.orders import services as orders
 from kameng.orders.models import BatchState, MerchantDebt, OrderKey
@@ -171,7 +171,8 @@ def test_wrong_region_out_of_order_then_ruling_overturned_on_appeal_takes_money_
     services.rule(agent=agent2, case_id=case.pk, remedy="reject", clause="6.1", text="买家选错区服", now=now + 2 * SEC)
     case = done(case, S.RESOLVED)
     assert case.outcome == Remedy.REJECT and case.refunded_fen == 0
-    assert wallet(buyer) == 0 and available(order.shop) == 1000
+    # The escrow part comes back to the shop as a settlement would have paid it: minus 3 % commission.
+    assert wallet(buyer) == 0 and available(order.shop) == 970
 
 
 def test_activation_failed_fast_refund_contested_and_recovered_from_the_buyer(buyer, merchant, agent, card_product, t0):
@@ -185,7 +186,8 @@ def test_activation_failed_fast_refund_contested_and_recovered_from_the_buyer(bu
     case.refresh_from_db()
     services.rule(agent=agent, case_id=case.pk, remedy="reject", clause="8.3", text="异议成立", now=case.due_at - SEC)
     case = done(case, S.RULED)
-    assert wallet(buyer) == 0 and case.refunded_fen == 0 and available(order.shop) == 1000
+    # The recovered escrow part reaches the shop as its settlement would have: minus 3 % commission.
+    assert wallet(buyer) == 0 and case.refunded_fen == 0 and available(order.shop) == 970
     # A buyer who lost a contest is not in good standing for the next fast refund.
     order2 = buy(buyer, card_product)
     case2 = open_(buyer, order2, "activation_failed", "full_refund", t0 + 2 * SEC)
@@ -265,6 +267,7 @@ def test_no_response_unreachable_settled_merchant_guarantee_fund_advances_and_de
     fund_guarantee(5000)
     Shop.objects.filter(pk=order.shop_id).update(created_at=t0 - timedelta(days=30))
     type(merchant).objects.filter(pk=merchant.pk).update(last_login=t0 - timedelta(days=10))
+    ImportBatch.objects.filter(shop_id=order.shop_id).update(created_at=t0 - timedelta(days=10))  # no activity
     case = open_(buyer, order, "no_response", "full_refund", t0)
     assert case.facts["merchant_unreachable"]
     case = done(case, S.FAST_REFUNDED)
