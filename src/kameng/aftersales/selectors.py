@@ -216,3 +216,12 @@ def ruling_preview(agent: User, case_id: int, *, remedy: str, amount_fen: int, p
     if role_on(case, agent) != AGENT:
         raise DomainError("not_found")
     return preview_ruling(case=case, remedy=remedy, amount_fen=amount_fen, penalty_fen=penalty_fen)
+
+
+def can_tag_order(user: User, order) -> bool:
+    """Merchants tag their shop's orders, agents the orders they handle cases for (private tags)."""
+    if user.role == Role.MERCHANT:
+        return getattr(getattr(user, "shop", None), "pk", None) == order.shop_id
+    if user.role == Role.AGENT:
+        return any(role_on(case, user) is not None for case in Case.objects.filter(order_id=order.pk))
+    return False

@@ -84,8 +84,11 @@ def add_private_tag(*, user: User, order_id: int, name: str) -> OrderTag:
         raise DomainError("not_found")
     if owner.startswith("shop:") and order.shop_id != user.shop.pk:
         raise DomainError("not_found")
-    if owner == "agents" and not Case.objects.filter(order=order).exists():
-        raise DomainError("not_found")  # agents tag orders they handle cases for
+    if owner == "agents":
+        from kameng.aftersales.services import role_on  # services uses this module: import here
+
+        if not any(role_on(case, user) is not None for case in Case.objects.filter(order=order)):
+            raise DomainError("not_found")  # agents tag only orders whose cases they may see
     tag, _created = OrderTag.objects.get_or_create(
         order=order, name=name, owner=owner, defaults={"kind": OrderTag.Kind.PRIVATE}
     )

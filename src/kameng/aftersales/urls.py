@@ -12,6 +12,7 @@ urlpatterns = [
     path("cases/<int:case_id>/preview/", views.ruling_preview, name="preview"),
     path("cases/<int:case_id>/attachments/<int:att_id>/", views.attachment, name="attachment"),
     path("orders/<int:order_id>/case/new/", views.open_case, name="open"),
+    path("orders/<int:order_id>/tags/", views.order_tag, name="order_tag"),
     path("merchant/cases/", views.merchant_cases, name="merchant_queue"),
     path("agent/cases/", views.agent_cases, name="agent_queue"),
 ]

@@ -12,13 +12,14 @@ from django.contrib import messages
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kameng.accounts.models import Role
 from kameng.accounts.permissions import login_required, role_required
-from kameng.aftersales import attachments, selectors, services
+from kameng.aftersales import attachments, selectors, services, tags
 from kameng.aftersales.forms import MAX_ID, fen_from, ids_from, text_from
 from kameng.aftersales.models import Attachment, CaseState, Demand, Remedy
 from kameng.aftersales.tags import SYSTEM_TAGS
@@ -495,3 +496,21 @@ def attachment(request: HttpRequest, case_id: int, att_id: int) -> HttpResponse:
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@login_required
+@require_POST
+def order_tag(request: HttpRequest, order_id: int) -> HttpResponse:
+    """Add or remove one of the user's side's private tags on an order (merchant or agent)."""
+    name = request.POST.get("name", "")
+    try:
+        if request.POST.get("remove"):
+            tags.remove_private_tag(user=request.user, order_id=order_id, name=name)
+        else:
+            tags.add_private_tag(user=request.user, order_id=order_id, name=name)
+    except DomainError as err:
+        _flash(request, err)
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "/"
+    return redirect(target)

@@ -30,12 +30,17 @@ def order_tags(context, order):
     """The order's tags the viewer may see (system tags, and their own side's private ones)."""
     user = _user(context)
     tags = []
+    can_tag = False
     if user is not None and user.is_authenticated:
         owners = selectors.tag_owners(user)
         for tag in order.tags.all():
             if tag.owner in owners:
-                tags.append({"name": tag.name, "label": SYSTEM_TAGS.get(tag.name, tag.name)})
-    return {"tags": tags}
+                tags.append(
+                    {"name": tag.name, "label": SYSTEM_TAGS.get(tag.name, tag.name), "private": tag.owner != ""}
+                )
+        can_tag = selectors.can_tag_order(user, order)
+    request = context.get("request")
+    return {"tags": tags, "order": order, "can_tag": can_tag, "next": request.get_full_path() if request else ""}
 
 
 @register.inclusion_tag("aftersales/_order_case.html", takes_context=True)

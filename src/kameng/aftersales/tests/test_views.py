@@ -310,3 +310,24 @@ def test_buyer_withdraws_from_the_page(buyer, case):
     assert case.state == CaseState.WITHDRAWN
     page = login(buyer).get(reverse("aftersales:case", args=[case.pk])).content.decode()
     assert 'data-testid="message-form"' not in page
+
+
+def test_merchant_adds_and_removes_a_private_tag_seen_only_by_their_side(client, buyer, merchant, card_order):
+    client.force_login(merchant)
+    page = f"/console/orders/{card_order.pk}/"
+    response = client.post(f"/orders/{card_order.pk}/tags/", {"name": "重点客户", "next": page})
+    assert response.status_code == 302 and response["Location"] == page
+    assert "重点客户" in client.get(page).content.decode()
+    client.force_login(buyer)
+    assert "重点客户" not in client.get(f"/orders/{card_order.pk}/").content.decode()
+    client.force_login(merchant)
+    client.post(f"/orders/{card_order.pk}/tags/", {"name": "重点客户", "remove": "1", "next": "https://evil.example/"})
+    assert "重点客户" not in client.get(page).content.decode()
+
+
+def test_a_merchant_cannot_tag_another_shops_order(client, other_shop, card_order):
+    from kameng.aftersales.models import OrderTag
+
+    client.force_login(other_shop.owner)
+    client.post(f"/orders/{card_order.pk}/tags/", {"name": "x"})
+    assert not OrderTag.objects.filter(order=card_order).exists()

@@ -321,3 +321,33 @@ def test_a_later_manual_batch_has_its_own_deadline(buyer, manual_product, mercha
     assert order.state == OrderState.PARTIALLY_REFUNDED
     assert order.refunded_fen == 2000
     assert balance_of(kind="buyer_wallet", owner_id=buyer.pk) == 10_000 - 2000
+
+
+def test_a_second_payment_for_a_paid_order_is_a_duplicate_returned_to_the_wallet_without_a_case(
+    buyer, card_product, django_capture_on_commit_callbacks
+):
+    """重复扣款 (rule 8.4): the buyer paid the same order twice at the gateway. The first payment pays
+    the order; the second stays in the wallet, is recorded on the order and the buyer is told."""
+    from kameng.notifications.models import Notification
+    from kameng.payments.gateways.sandbox import notification_params
+    from kameng.payments.services import handle_notification, sandbox_decide, start_topup
+
+    order = buy(buyer, card_product, pay_now=False).order
+    payments = [start_topup(buyer=buyer, amount_fen=1000, gateway="sandbox", order_id=order.pk) for _ in range(2)]
+    for payment in payments:
+        charge = sandbox_decide(out_trade_no=payment.out_trade_no, succeeded=True)
+        with django_capture_on_commit_callbacks(execute=True):  # the capture signal leaves on commit
+            handle_notification(gateway="sandbox", params=notification_params(charge), remote_addr="127.0.0.1")
+    order.refresh_from_db()
+    assert order.state == OrderState.DELIVERED
+    assert balance_of(kind="order_escrow", owner_id=order.pk) == 1000  # charged once
+    assert balance_of(kind="buyer_wallet", owner_id=buyer.pk) == 1000  # the duplicate, back in the wallet
+    duplicate = [e for e in events_of(stream=order.stream) if e.kind == "payment.duplicate_refunded"]
+    assert [e.payload["payment"] for e in duplicate] == [payments[1].pk]
+    assert Notification.objects.filter(user=buyer, kind="order.duplicate_payment").count() == 1
+    # The same notification again changes nothing.
+    charge = sandbox_decide(out_trade_no=payments[1].out_trade_no, succeeded=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        handle_notification(gateway="sandbox", params=notification_params(charge), remote_addr="127.0.0.1")
+    assert balance_of(kind="buyer_wallet", owner_id=buyer.pk) == 1000
+    assert verify_stream(order.stream) == []
