@@ -4,6 +4,7 @@ render. Every form works as a plain POST; htmx only swaps a fragment in place wh
 
 from __future__ import annotations
 
+import secrets
 from functools import wraps
 
 from django.contrib import messages
@@ -18,7 +19,7 @@ from kameng.catalog.selectors import product_detail
 from kameng.core.errors import DomainError
 from kameng.ledger.models import AccountKind
 from kameng.ledger.selectors import balance_of
-from kameng.orders import selectors, services
+from kameng.orders import remedies, selectors, services
 from kameng.orders.forms import MAX_ID, buyer_fields_from, new_idempotency_key, parse_id, parse_quantity
 from kameng.orders.models import OrderState, Payout
 from kameng.payments import conf as payments_conf
@@ -351,9 +352,23 @@ def operator_payout_decide(request, payout_id: int):
 
 @role_required(Role.OPERATOR)
 def operator_ledger(request):
+    if request.method == "POST":
+        # The guarantee fund (保障基金) pays 先行赔付; operators top it up from commission or from outside.
+        try:
+            remedies.fund_guarantee(
+                operator=request.user,
+                amount_fen=parse_yuan(request.POST.get("amount", "")),
+                source=(request.POST.get("request_id") or "")[:60] or secrets.token_hex(8),
+                from_commission=request.POST.get("origin") != "outside",
+            )
+            messages.success(request, _("The guarantee fund was topped up."))
+        except DomainError as err:
+            _flash(request, err)
+        return redirect("orders:operator_ledger")
     report = selectors.ledger_check(operator=request.user)
     totals = [
         (kind.label, balance_of(kind=kind))
         for kind in (AccountKind.PLATFORM_COMMISSION, AccountKind.GUARANTEE_FUND, AccountKind.GATEWAY_CLEARING)
     ]
-    return render(request, "orders/operator_ledger.html", {"report": report, "totals": totals})
+    context = {"report": report, "totals": totals, "request_id": secrets.token_hex(8)}  # one top-up per form
+    return render(request, "orders/operator_ledger.html", context)

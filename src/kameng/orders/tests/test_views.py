@@ -334,3 +334,24 @@ def test_pages_are_chinese_by_default_and_english_on_request(buyer, card_product
     assert "My orders" in english(buyer).get(reverse("orders:mine")).content.decode()
     assert "下单并付款" in login(buyer).get(checkout_url(card_product)).content.decode()
     assert "Place order and pay" in english(buyer).get(checkout_url(card_product)).content.decode()
+
+
+def test_operator_tops_up_the_guarantee_fund_once_per_form(client, operator, buyer):
+    from kameng.ledger.services import get_or_create_account, transfer
+
+    transfer(
+        source="test:commission",
+        from_account=get_or_create_account(kind="gateway_clearing"),
+        to_account=get_or_create_account(kind="platform_commission"),
+        amount_fen=10_000,
+    )
+    client.force_login(operator)
+    form = {"amount": "60", "origin": "commission", "request_id": "form-1"}
+    assert client.post("/operator/ledger/", form).status_code == 302
+    assert client.post("/operator/ledger/", form).status_code == 302  # a double submit moves nothing more
+    assert balance_of(kind="guarantee_fund") == 6000 and balance_of(kind="platform_commission") == 4000
+    client.post("/operator/ledger/", {"amount": "100", "origin": "commission", "request_id": "form-2"})
+    assert balance_of(kind="guarantee_fund") == 6000  # more than the commission holds: refused, nothing moved
+    client.force_login(buyer)
+    assert client.post("/operator/ledger/", {"amount": "1", "request_id": "x"}).status_code in (302, 403)
+    assert balance_of(kind="guarantee_fund") == 6000
