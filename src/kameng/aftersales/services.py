@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -42,7 +42,7 @@ from kameng.aftersales.models import (
 from kameng.aftersales.transitions import AGENT, BUYER, MERCHANT, OUT_OF_ORDER, SYSTEM, step_for
 from kameng.catalog.models import DeliveryKind
 from kameng.core.errors import DomainError
-from kameng.notifications.services import notify
+from kameng.notifications.services import Notice, notify, notify_many
 from kameng.orders import remedies
 from kameng.orders.models import BatchState, Order, OrderKey, OrderState, Refund
 from kameng.rulebook import selectors as rulebook
@@ -141,10 +141,15 @@ def _fen(value: object, *, name: str, low: int, high: int) -> int:
 
 @dataclass
 class _Effects:
-    """What a step leaves to do after the state row is written: events and notifications."""
+    """What a step leaves to write: timeline events (always at the end of the step, the last locks),
+    and — when ``defer`` is set by the sweep, which writes hundreds of steps at once — the case row,
+    its order tags and its notifications too, for one bulk write per chunk."""
 
     case_events: list[NewEvent] = field(default_factory=list)
     order_events: list[NewEvent] = field(default_factory=list)
+    defer: bool = False
+    saved: list[Case] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
 
 
 def guard_ok(case: Case, guard: str | None, *, role: str, actor: User | None, now: datetime) -> bool:
@@ -224,7 +229,10 @@ def _apply(
     if step.to == CaseState.CLOSED_SILENT:
         case.reopen_until = now + book.hours("reopen_window_hours")
     case.updated_at = now
-    case.save()
+    if effects.defer:
+        effects.saved.append(case)
+    else:
+        case.save()
     cite = book.cite(step.clause)
     body = _plain({"from": before, "to": step.to, "action": action, **cite, **(payload or {})})
     effects.case_events.append(NewEvent(f"case.{action}", body, actor, None if actor else SYSTEM))
@@ -236,8 +244,12 @@ def _apply(
             None if actor else SYSTEM,
         )
     )
-    tags.sync_system_tags(case)
-    _notify_step(case, action=action, before=before)
+    if effects.defer:
+        effects.notices.extend(_step_notices(case))
+    else:
+        tags.sync_system_tags(case)
+        for notice in _step_notices(case):
+            notify(user=notice.user, kind=notice.kind, params=notice.params, url=notice.url, subject=notice.subject)
     return step.clause
 
 
@@ -274,23 +286,25 @@ def _notify(user: User | None, case: Case, kind: str, *, dedupe: str = "", **par
     )
 
 
-def _notify_step(case: Case, *, action: str, before: str) -> None:
+def _step_notices(case: Case) -> list[Notice]:
+    """Who must hear about the state the case is now in (7: every step a party must act on)."""
     merchant = case.shop.owner
     due = timezone.localtime(case.due_at).strftime("%Y-%m-%d %H:%M") if case.due_at else ""
     state = case.state
     if state == CaseState.MERCHANT:
-        _notify(merchant, case, "case.awaiting_merchant", due=due)
+        targets, kind = (merchant,), "case.awaiting_merchant"
     elif state in (CaseState.BUYER_INFO, CaseState.OFFER, CaseState.NO_AGREEMENT):
-        _notify(case.buyer, case, f"case.{state}", due=due)
+        targets, kind = (case.buyer,), f"case.{state}"
     elif state == CaseState.EVIDENCE:
-        for user in (case.buyer, merchant):
-            _notify(user, case, "case.evidence", due=due)
-    elif state in (CaseState.RULED, CaseState.FAST_REFUNDED) or state not in OPEN_STATES:
-        for user in (case.buyer, merchant):
-            _notify(user, case, f"case.{state}", due=due)
+        targets, kind = (case.buyer, merchant), "case.evidence"
     elif state == CaseState.APPEAL:
-        for user in (case.buyer, merchant):
-            _notify(user, case, "case.appeal", due=due)
+        targets, kind = (case.buyer, merchant), "case.appeal"
+    elif state in (CaseState.RULED, CaseState.FAST_REFUNDED) or state not in OPEN_STATES:
+        targets, kind = (case.buyer, merchant), f"case.{state}"
+    else:
+        return []
+    params = {"case": case.pk, "order": case.order_id, "due": due}
+    return [Notice(user=u, kind=kind, params=params, url=case_url(case), subject=case.stream) for u in targets]
 
 
 # --- opening a case --------------------------------------------------------------------------------
@@ -1064,24 +1078,38 @@ def _expire_one(case_id: int, now: datetime) -> str | None:
         before = case.state
         effects = _Effects()
         _apply(case, "expire", role=SYSTEM, actor=None, now=now, effects=effects)
+        _release_if_done(case)  # the order row before the shop row (docs/concurrency.md)
         if before == CaseState.MERCHANT:
             # 3.6: a silent merchant escalates automatically and it counts against the shop.
             case.sla_breached = True
             case.save(update_fields=["sla_breached"])
             SlaBreach.objects.create(shop_id=case.shop_id, case=case, created_at=now)
-            _warn_shop_if_needed(case, now=now)
-        _release_if_done(case)
+            _warn_shops_if_needed([case], now=now)
         _flush(case, effects)
         return before
 
 
+# The columns a step may change on the case row (written in bulk by the sweep).
+_STEP_FIELDS = [
+    "state",
+    "due_at",
+    "remind_at",
+    "merchant_clock_left_s",
+    "closed_at",
+    "reopen_until",
+    "updated_at",
+    "sla_breached",
+]
+
+
 def _expire_chunk(queryset, limit: int, now: datetime) -> list[str] | None:
     """Expire up to ``limit`` due cases in ONE transaction: claim them with SKIP LOCKED and keep
-    the locks while each takes its ``expire`` step through ``_apply`` (so the re-check is the
-    claim itself), then write what can go in bulk: SLA breaches, one shop check per shop, and the
-    timeline events of every case and order stream under one head-lock statement. Returns the
-    states the cases were in; an empty list when nothing is due. Returns None when the chunk
-    failed and was rolled back (the caller then goes case by case)."""
+    the locks while each takes its ``expire`` step through ``_apply`` — the same step, clock,
+    clause and events as one at a time — with the writes deferred, then write the chunk in bulk:
+    the case rows, SLA breaches (one shop check per chunk), order tags, notifications, released
+    escrow holds, and the timeline events of every case and order stream under one head-lock
+    statement. Returns the states the cases were in; an empty list when nothing is due; None when
+    the chunk failed and was rolled back (the caller then goes case by case)."""
     try:
         with transaction.atomic():
             ids = _claim(queryset, limit)
@@ -1092,24 +1120,31 @@ def _expire_chunk(queryset, limit: int, now: datetime) -> list[str] | None:
                 .select_related("shop__owner", "order", "buyer")
                 .order_by("due_at", "pk")
             )
-            befores, breaches, streams = [], [], {}
+            effects = _Effects(defer=True)
+            befores, breaches, streams, closing = [], [], {}, []
             for case in cases:
                 before = case.state
-                effects = _Effects()
+                step = _Effects(defer=True)
                 if before == CaseState.MERCHANT:
-                    # 3.6: a silent merchant escalates automatically and it counts against the shop
-                    # (set before the step so the step's own save writes it).
+                    # 3.6: a silent merchant escalates automatically and it counts against the shop.
                     case.sla_breached = True
                     breaches.append(SlaBreach(shop_id=case.shop_id, case=case, created_at=now))
-                _apply(case, "expire", role=SYSTEM, actor=None, now=now, effects=effects)
-                _release_if_done(case)
-                streams.setdefault(case.stream, []).extend(effects.case_events)
-                streams.setdefault(case.order.stream, []).extend(effects.order_events)
+                _apply(case, "expire", role=SYSTEM, actor=None, now=now, effects=step)
+                effects.saved.extend(step.saved)
+                effects.notices.extend(step.notices)
+                if case.state not in FREEZING_STATES:
+                    closing.append(case.stream)
+                streams.setdefault(case.stream, []).extend(step.case_events)
+                streams.setdefault(case.order.stream, []).extend(step.order_events)
                 befores.append(before)
+            Case.objects.bulk_update(effects.saved, _STEP_FIELDS)
             if breaches:
                 SlaBreach.objects.bulk_create(breaches)
-                for case in {b.case.shop_id: b.case for b in breaches}.values():
-                    _warn_shop_if_needed(case, now=now)
+                _warn_shops_if_needed([b.case for b in breaches], now=now)
+            tags.sync_many(effects.saved)
+            notify_many(effects.notices)
+            for stream, events in remedies.release_holds(refs=closing).items():
+                streams.setdefault(stream, []).extend(events)
             append_to_streams(streams)
             return befores
     except Exception:
@@ -1117,15 +1152,25 @@ def _expire_chunk(queryset, limit: int, now: datetime) -> list[str] | None:
         return None
 
 
-def _warn_shop_if_needed(case: Case, *, now: datetime) -> None:
+def _warn_shops_if_needed(cases: list[Case], *, now: datetime) -> None:
+    """Rule 4.5 for every active shop of this chunk's breaches, with one count query."""
     from kameng.shops.services import warn_shop_by_rule
 
-    if case.shop.status != ShopStatus.ACTIVE:
-        return  # already warned or suspended: no need to count (the count grows with the shop's breaches)
-    book = rulebook.version(case.rulebook_id)
-    breaches = SlaBreach.objects.filter(shop_id=case.shop_id, created_at__gte=now - timedelta(days=30)).count()
-    if breaches >= book.params["sla_breaches_to_warn_shop"]:
-        warn_shop_by_rule(shop_id=case.shop_id, reason=f"{breaches} after-sales deadlines missed in 30 days (rule 4.5)")
+    active = {case.shop_id: case for case in cases if case.shop.status == ShopStatus.ACTIVE}
+    if not active:
+        return
+    counts = dict(
+        SlaBreach.objects.filter(shop_id__in=active, created_at__gte=now - timedelta(days=30))
+        .values_list("shop_id")
+        .annotate(n=Count("pk"))
+        .values_list("shop_id", "n")
+    )
+    for shop_id, case in sorted(active.items()):
+        limit = rulebook.version(case.rulebook_id).params["sla_breaches_to_warn_shop"]
+        if counts.get(shop_id, 0) >= limit:
+            warn_shop_by_rule(
+                shop_id=shop_id, reason=f"{counts[shop_id]} after-sales deadlines missed in 30 days (rule 4.5)"
+            )
 
 
 def sweep(*, now: datetime | None = None, limit: int = 1000, chunk: int = 200) -> SweepReport:

@@ -62,6 +62,33 @@ def sync_system_tags(case: Case) -> None:
     )
 
 
+def sync_many(cases: list[Case]) -> None:
+    """``sync_system_tags`` for many cases in three statements (the case sweep)."""
+    if not cases:
+        return
+    wanted = {case.order_id: system_tags_for(case) for case in cases}
+    current = OrderTag.objects.filter(order_id__in=wanted, kind=OrderTag.Kind.SYSTEM).values_list(
+        "pk", "order_id", "name"
+    )
+    stale, have = [], set()
+    for pk, order_id, name in current:
+        if name in wanted[order_id]:
+            have.add((order_id, name))
+        else:
+            stale.append(pk)
+    if stale:
+        OrderTag.objects.filter(pk__in=stale).delete()
+    OrderTag.objects.bulk_create(
+        [
+            OrderTag(order_id=order_id, name=name, kind=OrderTag.Kind.SYSTEM, owner="")
+            for order_id, names in wanted.items()
+            for name in sorted(names)
+            if (order_id, name) not in have
+        ],
+        ignore_conflicts=True,
+    )
+
+
 def owner_for(user: User) -> str:
     if user.role == Role.MERCHANT and getattr(user, "shop", None) is not None:
         return f"shop:{user.shop.pk}"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -114,6 +115,49 @@ def notify(
         if email and user.email:
             transaction.on_commit(partial(_enqueue_email, row.pk))
     return row
+
+
+@dataclass(frozen=True)
+class Notice:
+    user: User
+    kind: str
+    params: dict
+    url: str = ""
+    subject: str = ""
+
+
+def notify_many(notices: list[Notice]) -> int:
+    """Many notifications (no dedupe keys) in one insert, within the caller's transaction; their
+    emails are queued after commit as one job. For the case sweep, which notifies hundreds of
+    parties per chunk."""
+    if not notices:
+        return 0
+    now = timezone.now()
+    rows = [
+        Notification(
+            user=n.user,
+            kind=n.kind,
+            params=_clean_params(n.params),
+            url=_clean_url(n.url),
+            subject=_clean_str("subject", n.subject, 64),
+            created_at=now,
+        )
+        for n in notices
+    ]
+    Notification.objects.bulk_create(rows)
+    ids = [row.pk for row, n in zip(rows, notices, strict=True) if n.user.email and row.pk is not None]
+    if ids:
+        transaction.on_commit(partial(_enqueue_emails, ids))
+    return len(rows)
+
+
+def _enqueue_emails(notification_ids: list[int]) -> None:
+    from kameng.notifications import tasks  # tasks imports this module
+
+    try:
+        tasks.send_notification_emails.enqueue(notification_ids)
+    except Exception:  # a broken queue must not break the act that notified
+        log.exception("could not queue the emails for %s notifications", len(notification_ids))
 
 
 def _enqueue_email(notification_id: int) -> None:

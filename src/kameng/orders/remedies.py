@@ -43,6 +43,7 @@ from kameng.orders.services import (
     _unit_of_work,
     _wallet,
 )
+from kameng.timeline.services import NewEvent
 
 commission_of = rules.commission_of
 
@@ -92,6 +93,33 @@ def release_hold(*, order_id: int, ref: str) -> list[int]:
         if released:
             _event(order, "escrow.released", {"batches": released, "by": ref}, actor_role="system")
         return released
+
+
+def release_holds(*, refs: list[str]) -> dict[str, list[NewEvent]]:
+    """``release_hold`` for many cases at once (the case sweep closes hundreds per chunk): one
+    guarded UPDATE of the held batches, and the "escrow.released" events for the caller to append
+    with its own (keyed by order stream). The order rows are not locked: only the batches' hold
+    marker changes, and a confirmation racing it waits on the batch row and then sees it free."""
+    if not refs:
+        return {}
+    released = list(
+        DeliveryBatch.objects.select_for_update()
+        .filter(held_by__in=refs)
+        .order_by("pk")
+        .values_list("pk", "order_id", "seq", "held_by")
+    )
+    if not released:
+        return {}
+    DeliveryBatch.objects.filter(pk__in=[pk for pk, *_ in released]).update(held_by="")
+    by_order: dict[tuple[int, str], list[int]] = {}
+    for _pk, order_id, seq, ref in released:
+        by_order.setdefault((order_id, ref), []).append(seq)
+    events: dict[str, list[NewEvent]] = {}
+    for (order_id, ref), seqs in sorted(by_order.items()):
+        events.setdefault(f"order:{order_id}", []).append(
+            NewEvent("escrow.released", {"batches": sorted(seqs), "by": ref}, None, "system")
+        )
+    return events
 
 
 # --- refunds -------------------------------------------------------------------------------------
