@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from contextlib import nullcontext
 
@@ -33,16 +34,48 @@ def insert_rows(objs: Sequence[Model]) -> None:
     fields = [f for f in meta.concrete_fields if not f.primary_key]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
-    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for obj in objs for f in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {', '.join([row] * len(objs))} "  # noqa: S608
-            f"RETURNING {quote(meta.pk.column)}",
-            params,
+    values = [[f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields] for obj in objs]
+    if connection.vendor == "postgresql" and len(objs) > UNNEST_FROM:
+        # Many rows: one array parameter per column instead of one placeholder per value, so the
+        # statement stays short (psycopg parses every placeholder of every statement it sends).
+        arrays = ", ".join(f"%s::{_array_type(f)}" for f in fields)
+        sql = (
+            f"INSERT INTO {quote(meta.db_table)} ({columns}) SELECT * FROM unnest({arrays}) "  # noqa: S608
+            f"RETURNING {quote(meta.pk.column)}"
         )
+        params = [[_unwrap(row[i]) for row in values] for i in range(len(fields))]
+    else:
+        row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        sql = (
+            f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {', '.join([row] * len(objs))} "  # noqa: S608
+            f"RETURNING {quote(meta.pk.column)}"
+        )
+        params = [v for row in values for v in row]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
         ids = cursor.fetchall()
     for obj, (pk,) in zip(objs, ids, strict=True):
         obj.pk = pk
         obj._state.adding = False
         obj._state.db = connection.alias
+
+
+UNNEST_FROM = 20  # rows; below this a VALUES list is as cheap
+
+
+def _array_type(field) -> str:
+    """The PostgreSQL array type of a column: varchar(80) → varchar(80)[], jsonb → text[] (cast
+    per element below, since psycopg sends JSON values of a list as text)."""
+    db_type = field.db_type(connection)
+    if db_type == "jsonb":
+        return "text[]::jsonb[]"
+    return f"{db_type}[]"
+
+
+def _unwrap(value):
+    """Values in an array parameter must be plain: a JSON value goes as its text."""
+    from psycopg.types.json import Jsonb  # PostgreSQL only
+
+    if isinstance(value, Jsonb):
+        return (value.dumps or json.dumps)(value.obj)
+    return value

@@ -166,10 +166,10 @@ def append_to_streams(batches: dict[str, Sequence[NewEvent]]) -> list[Event]:
             # ON CONFLICT DO UPDATE locks rows in the VALUES order (sorted above), like _lock_head.
             cursor.execute(
                 f"INSERT INTO {table} (stream, seq, head_hash, updated_at) "  # noqa: S608
-                f"VALUES {', '.join(['(%s, 0, %s, NULL)'] * len(streams))} "
+                "SELECT s, 0, %s, NULL FROM unnest(%s::text[]) AS s ORDER BY s "
                 "ON CONFLICT (stream) DO UPDATE SET stream = excluded.stream "
                 "RETURNING stream, seq, head_hash, updated_at",
-                [p for stream in streams for p in (stream, ZERO_HASH)],
+                [ZERO_HASH, streams],
             )
             heads = {row[0]: row[1:] for row in cursor.fetchall()}
         now = timezone.now()
@@ -196,10 +196,11 @@ def append_to_streams(batches: dict[str, Sequence[NewEvent]]) -> list[Event]:
             moved.append((stream, seq, prev_hash, created_at))
         insert_rows(rows)
         with connection.cursor() as cursor:
+            # One array per column: the statement stays short however many streams move.
             cursor.execute(
                 f"UPDATE {table} AS h SET seq = v.seq, head_hash = v.head_hash, updated_at = v.updated_at "  # noqa: S608
-                f"FROM (VALUES {', '.join(['(%s, %s::integer, %s, %s::timestamptz)'] * len(moved))}) "
+                "FROM unnest(%s::text[], %s::integer[], %s::text[], %s::timestamptz[]) "
                 "AS v(stream, seq, head_hash, updated_at) WHERE h.stream = v.stream",
-                [p for m in moved for p in m],
+                [list(column) for column in zip(*moved, strict=True)],
             )
     return rows

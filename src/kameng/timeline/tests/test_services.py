@@ -10,7 +10,7 @@ from kameng.core.errors import DomainError
 from kameng.timeline.canonical import ZERO_HASH, event_hash
 from kameng.timeline.models import Event, StreamHead
 from kameng.timeline.selectors import events_of, head_of, verify_stream
-from kameng.timeline.services import append_event, stream_name
+from kameng.timeline.services import NewEvent, append_event, stream_name
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -150,3 +150,24 @@ def test_head_updated_at_moves_with_each_append():
     with time_machine.travel(first.created_at + timedelta(minutes=5), tick=False):
         second = append_event(stream="order:1", kind="order.paid", payload={})
     assert head_of(stream="order:1").updated_at == second.created_at > first.created_at
+
+
+def test_append_to_streams_writes_valid_chains_for_many_streams_at_once(buyer):
+    """The case sweep's bulk append (many streams, many rows: the array-parameter insert path on
+    PostgreSQL) continues existing chains and starts new ones exactly like append_events."""
+    from kameng.timeline.services import append_to_streams
+
+    append_event(stream="case:900", kind="case.opened", payload={"n": 0}, actor=buyer)
+    batches = {
+        f"case:{900 + i}": [NewEvent("case.expire", {"n": i, "k": k, "text": "超时"}, None, "system") for k in range(3)]
+        for i in range(12)
+    }
+    written = append_to_streams(batches)
+    assert len(written) == 36
+    for stream in batches:
+        assert verify_stream(stream) == []
+    assert [e.seq for e in events_of(stream="case:900")] == [1, 2, 3, 4]
+    assert [e.seq for e in events_of(stream="case:905")] == [1, 2, 3]
+    append_to_streams({"case:905": [NewEvent("case.rule", {"x": 1}, buyer)]})
+    assert [e.kind for e in events_of(stream="case:905")][-1] == "case.rule"
+    assert verify_stream("case:905") == []
