@@ -38,7 +38,7 @@ def insert_rows(objs: Sequence[Model]) -> None:
     if connection.vendor == "postgresql" and len(objs) > UNNEST_FROM:
         # Many rows: one array parameter per column instead of one placeholder per value, so the
         # statement stays short (psycopg parses every placeholder of every statement it sends).
-        arrays = ", ".join(f"%s::{_array_type(f)}" for f in fields)
+        arrays = ", ".join(f"%b::{_array_type(f)}" for f in fields)  # binary: no per-element escaping
         sql = (
             f"INSERT INTO {quote(meta.db_table)} ({columns}) SELECT * FROM unnest({arrays}) "  # noqa: S608
             f"RETURNING {quote(meta.pk.column)}"
