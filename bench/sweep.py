@@ -32,7 +32,7 @@ from pathlib import Path
 import psycopg
 
 DB_NAME = "kameng_sweepbench"
-CHUNK = 200  # aftersales.services.sweep's default chunk
+CHUNK = 500  # aftersales.services.sweep's default chunk
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 

@@ -269,8 +269,18 @@ def _release_if_done(case: Case) -> None:
 # --- notifications -------------------------------------------------------------------------------
 
 
+_CASE_URL_MARK = 987654321
+
+
 def case_url(case: Case) -> str:
-    return reverse("aftersales:case", kwargs={"case_id": case.pk})
+    # reverse() once per process: the sweep builds hundreds of these per chunk.
+    global _case_url_pattern
+    if _case_url_pattern is None:
+        _case_url_pattern = reverse("aftersales:case", kwargs={"case_id": _CASE_URL_MARK})
+    return _case_url_pattern.replace(str(_CASE_URL_MARK), str(case.pk))
+
+
+_case_url_pattern: str | None = None
 
 
 def _notify(user: User | None, case: Case, kind: str, *, dedupe: str = "", **params) -> None:
@@ -1142,7 +1152,8 @@ def _expire_chunk(queryset, limit: int, now: datetime) -> list[str] | None:
                 return []
             cases = list(
                 Case.objects.filter(pk__in=ids, state__in=EXPIRING_STATES, due_at__lte=now)
-                .select_related("shop__owner", "order", "buyer")
+                .select_related("shop__owner", "buyer")
+                .defer("facts", "description")  # large, and not read by an expiry
                 .order_by("due_at", "pk")
             )
             effects = _Effects(defer=True)
@@ -1160,7 +1171,7 @@ def _expire_chunk(queryset, limit: int, now: datetime) -> list[str] | None:
                 if case.state not in FREEZING_STATES:
                     closing.append(case.stream)
                 streams.setdefault(case.stream, []).extend(step.case_events)
-                streams.setdefault(case.order.stream, []).extend(step.order_events)
+                streams.setdefault(f"order:{case.order_id}", []).extend(step.order_events)
                 befores.append(before)
             _save_steps(effects.saved)
             if breaches:
@@ -1198,7 +1209,7 @@ def _warn_shops_if_needed(cases: list[Case], *, now: datetime) -> None:
             )
 
 
-def sweep(*, now: datetime | None = None, limit: int = 1000, chunk: int = 200) -> SweepReport:
+def sweep(*, now: datetime | None = None, limit: int = 1000, chunk: int = 500) -> SweepReport:
     """One pass over due case clocks (at most ``limit`` cases) and reminders. Safe with several
     sweepers at once: each claims its chunk of due cases with SKIP LOCKED and holds those locks
     until the chunk commits, so every due case expires exactly once. A chunk that fails is rolled

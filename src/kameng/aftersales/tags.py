@@ -7,10 +7,12 @@ side: one shop, or the support agents.
 
 from __future__ import annotations
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kameng.accounts.models import Role, User
 from kameng.aftersales.models import OPEN_STATES, PLATFORM_STATES, Case, CaseState, OrderTag
+from kameng.core.db import insert_rows
 from kameng.core.errors import DomainError
 
 AFTER_SALES = "after_sales"
@@ -63,9 +65,11 @@ def sync_system_tags(case: Case) -> None:
 
 
 def sync_many(cases: list[Case]) -> None:
-    """``sync_system_tags`` for many cases in three statements (the case sweep)."""
+    """``sync_system_tags`` for many cases in three statements (the case sweep). The cases are
+    locked by the caller, so nobody else changes their orders' system tags meanwhile."""
     if not cases:
         return
+    now = timezone.now()
     wanted = {case.order_id: system_tags_for(case) for case in cases}
     current = OrderTag.objects.filter(order_id__in=wanted, kind=OrderTag.Kind.SYSTEM).values_list(
         "pk", "order_id", "name"
@@ -78,15 +82,13 @@ def sync_many(cases: list[Case]) -> None:
             stale.append(pk)
     if stale:
         OrderTag.objects.filter(pk__in=stale).delete()
-    OrderTag.objects.bulk_create(
-        [
-            OrderTag(order_id=order_id, name=name, kind=OrderTag.Kind.SYSTEM, owner="")
-            for order_id, names in wanted.items()
-            for name in sorted(names)
-            if (order_id, name) not in have
-        ],
-        ignore_conflicts=True,
-    )
+    missing = [
+        (order_id, name) for order_id, names in wanted.items() for name in sorted(names) if (order_id, name) not in have
+    ]
+    if missing:
+        insert_rows(
+            [OrderTag(order_id=o, name=n, kind=OrderTag.Kind.SYSTEM, owner="", created_at=now) for o, n in missing]
+        )
 
 
 def owner_for(user: User) -> str:

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from kameng.accounts.models import User
 from kameng.accounts.permissions import require_login
+from kameng.core.db import insert_rows
 from kameng.core.errors import DomainError
 from kameng.notifications import kinds
 from kameng.notifications.models import Notification
@@ -144,7 +145,7 @@ def notify_many(notices: list[Notice]) -> int:
         )
         for n in notices
     ]
-    Notification.objects.bulk_create(rows)
+    insert_rows(rows)
     ids = [row.pk for row, n in zip(rows, notices, strict=True) if n.user.email and row.pk is not None]
     if ids:
         transaction.on_commit(partial(_enqueue_emails, ids))
