@@ -101,6 +101,8 @@ class DeliveryBatch(models.Model):
         ordering = ["seq"]
         indexes = [
             models.Index(fields=["confirm_due_at"], name="batch_confirm_due", condition=Q(state="delivered")),
+            # Releasing a case's hold finds its batches by the hold marker (only held rows indexed).
+            models.Index(fields=["held_by"], name="batch_held", condition=~Q(held_by="")),
         ]
         constraints = [
             models.UniqueConstraint(fields=["order", "seq"], name="batch_seq"),

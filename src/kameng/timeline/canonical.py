@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -74,12 +75,18 @@ def field_digests(**fields: Any) -> dict[str, str]:
     }
 
 
+# A string json.dumps(ensure_ascii=False) would leave as it is, between quotes.
+_PLAIN_STRING = re.compile(r'[^"\\\x00-\x1f]*')
+
+
 def _scalar_json(value: Any) -> str:
     """canonical_json, with the common scalars done by hand (the same text json.dumps gives)."""
     if value is None:
         return "null"
     if type(value) is int:
         return str(value)
+    if type(value) is str and _PLAIN_STRING.fullmatch(value):
+        return f'"{value}"'
     return canonical_json(value)
 
 

@@ -6,8 +6,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from kameng.timeline.canonical import ZERO_HASH, check_json_safe, event_hash, format_time
+from kameng.timeline.canonical import ZERO_HASH, canonical_json, check_json_safe, event_hash, format_time
 
 KNOWN = {
     "stream": "order:17",
@@ -94,3 +96,10 @@ def test_values_that_cannot_round_trip_are_named(value):
 @pytest.mark.parametrize("value", [None, True, 0, 2**63 - 1, -(2**63), "卡密", [1, "a", None], {"a": {"b": []}}])
 def test_json_values_are_accepted(value):
     assert check_json_safe({"x": value}) is None
+
+
+@given(st.one_of(st.none(), st.booleans(), st.integers(min_value=-(2**63), max_value=2**63 - 1), st.text()))
+def test_hand_made_scalar_json_is_exactly_canonical_json(value):
+    from kameng.timeline.canonical import _scalar_json
+
+    assert _scalar_json(value) == canonical_json(value)
