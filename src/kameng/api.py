@@ -15,6 +15,7 @@ from kameng.accounts.auth import api_auth
 from kameng.aftersales.api import router as aftersales_router
 from kameng.catalog.api import router as catalog_router
 from kameng.core.errors import DomainError
+from kameng.evidence.api import router as evidence_router
 from kameng.inventory.api import router as inventory_router
 from kameng.knowledge.api import router as knowledge_router
 from kameng.notifications.api import router as notifications_router
@@ -118,3 +119,4 @@ api.add_router("/rulebook", rulebook_router)
 api.add_router("/notifications", notifications_router, auth=api_auth)
 api.add_router("/knowledge", knowledge_router)
 api.add_router("/cases", aftersales_router, auth=api_auth)
+api.add_router("/evidence", evidence_router, auth=api_auth)

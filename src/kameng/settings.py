@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "kameng.notifications",
     "kameng.knowledge",
     "kameng.aftersales",
+    "kameng.evidence",
     "kameng.demo",
 ]
 

@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("kameng.notifications.urls")),
     path("", include("kameng.knowledge.urls")),
     path("", include("kameng.aftersales.urls")),
+    path("", include("kameng.evidence.urls")),
 ]
 
 handler400 = "kameng.core.views.bad_request"

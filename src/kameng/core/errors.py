@@ -148,6 +148,19 @@ ERRORS: dict[str, ErrorSpec] = {
     "aftersales.file_type": ErrorSpec(
         415, _("Only images (PNG, JPEG, GIF, WebP), short videos (MP4, WebM) and plain text files are accepted.")
     ),
+    # --- evidence -----------------------------------------------------------------------------
+    "evidence.immutable": ErrorSpec(500, _("Evidence is never deleted; it can only be marked withdrawn.")),
+    "evidence.file_type": ErrorSpec(
+        415, _("Evidence must be an image (PNG, JPEG, GIF, WebP), a short video (MP4, WebM), a PDF or a text file.")
+    ),
+    "evidence.file_too_large": ErrorSpec(413, _("The file is larger than %(max)s bytes.")),
+    "evidence.too_many_files": ErrorSpec(422, _("A case takes at most %(max)s evidence files from each party.")),
+    "evidence.bad_file": ErrorSpec(422, _("The file could not be read as the type it claims to be.")),
+    "evidence.case_closed": ErrorSpec(409, _("Evidence can no longer be added to this case.")),
+    "evidence.already_withdrawn": ErrorSpec(409, _("This evidence is already marked withdrawn.")),
+    "evidence.not_sealed": ErrorSpec(409, _("This record has not been sealed yet. Try again after the next seal.")),
+    "evidence.timestamp_failed": ErrorSpec(502, _("The time-stamping authority did not answer correctly.")),
+    "evidence.bad_bundle": ErrorSpec(422, _("This is not an evidence bundle Kameng can read.")),
 }
 
 
