@@ -175,6 +175,11 @@ KAMENG_EPAY_TYPE = os.environ.get("KAMENG_EPAY_TYPE", "alipay")
 # 直充 upstream supplier (the demo runs the local simulator, `kameng supplier-sim`).
 KAMENG_SUPPLIER_URL = os.environ.get("KAMENG_SUPPLIER_URL", "http://127.0.0.1:8766")
 KAMENG_SUPPLIER_SECRET = os.environ.get("KAMENG_SUPPLIER_SECRET", "")  # "" = derived from SECRET_KEY
+# The platform as named in complaint packages (12315) and court evidence lists.
+KAMENG_PLATFORM_NAME = os.environ.get("KAMENG_PLATFORM_NAME", "卡盟 Kameng")
+KAMENG_PLATFORM_CONTACT = os.environ.get("KAMENG_PLATFORM_CONTACT", "")
+# A CJK TrueType font embedded in generated PDFs (Debian/Ubuntu: fonts-wqy-microhei).
+KAMENG_PDF_FONT = os.environ.get("KAMENG_PDF_FONT", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 
 # --- I18n / time ------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -205,6 +210,15 @@ _TASK_BACKENDS = {
 }
 TASKS = {"default": _TASK_BACKENDS[KAMENG_TASK_BACKEND]}
 KAMENG_SWEEP_SECONDS = int(os.environ.get("KAMENG_SWEEP_SECONDS", "30"))
+
+# --- Evidence seals -----------------------------------------------------------------------------
+# Every KAMENG_SEAL_MINUTES the changed chain heads are sealed into a Merkle root and timestamped:
+# by an RFC 3161 authority when KAMENG_TSA_URL is set (its certificate chain, PEM, in
+# KAMENG_TSA_CERT_FILE), else by the platform's Ed25519 key (generated on first use).
+KAMENG_TSA_URL = os.environ.get("KAMENG_TSA_URL", "")
+KAMENG_TSA_CERT_FILE = os.environ.get("KAMENG_TSA_CERT_FILE", "")
+KAMENG_SEAL_KEY_FILE = Path(os.environ.get("KAMENG_SEAL_KEY_FILE", DATA_DIR / "seal_ed25519.pem"))
+KAMENG_SEAL_MINUTES = int(os.environ.get("KAMENG_SEAL_MINUTES", "10"))
 
 # --- Security ---------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class EvidenceConfig(AppConfig):
     name = "kameng.evidence"
     label = "evidence"
+
+    def ready(self) -> None:
+        from kameng.core.periodic import register
+        from kameng.evidence.sealing import seal_due
+
+        register("evidence_seal", seal_due)

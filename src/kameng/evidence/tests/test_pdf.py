@@ -1,0 +1,134 @@
+"""The 12315 complaint and the court evidence list: who may download them, what they say (text
+extracted with pypdf), and that page 1 renders with real glyphs (pdftoppm)."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.test import Client
+from django.urls import reverse
+from PIL import Image
+from pypdf import PdfReader
+
+from kameng.accounts.models import Role
+from kameng.aftersales.tests.conftest import card_product, fund, load_keys  # noqa: F401 (fixtures)
+from kameng.core.errors import DomainError
+from kameng.evidence import pdf
+from kameng.evidence.tests.test_listing import HASH_A, HASH_B, ruled_case
+from kameng.timeline.models import Event
+from tests.factories import UserFactory
+from tests.helpers import ApiClient, assert_error
+
+ARTIFACTS = Path(__file__).resolve().parents[4] / "test-artifacts"
+
+
+@pytest.fixture
+def case(buyer, merchant, agent, card_product):  # noqa: F811
+    return ruled_case(buyer, merchant, agent, card_product)
+
+
+def text_of(content: bytes) -> str:
+    assert content.startswith(b"%PDF-")
+    reader = PdfReader(io.BytesIO(content))
+    return "".join("".join(page.extract_text().split()) for page in reader.pages)  # hashes wrap in cells
+
+
+def render_first_page(content: bytes, tmp_path: Path, name: str) -> Image.Image:
+    if shutil.which("pdftoppm") is None:
+        pytest.fail("pdftoppm is missing: install poppler-utils")
+    source = tmp_path / f"{name}.pdf"
+    source.write_bytes(content)
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "50", "-f", "1", "-l", "1", str(source), str(tmp_path / name)], check=True
+    )
+    png = next(tmp_path.glob(f"{name}*.png"))
+    ARTIFACTS.mkdir(exist_ok=True)
+    shutil.copy(png, ARTIFACTS / f"evidence-{name}-page1.png")  # for a human to look at
+    return Image.open(png).convert("L")
+
+
+def assert_has_text(image: Image.Image) -> None:
+    width, height = image.size
+    top = image.crop((0, 0, width, height // 3))  # title and the first fields
+    dark = sum(top.histogram()[:128])
+    assert dark > 200, f"page 1 looks blank ({dark} dark pixels)"
+
+
+def test_complaint_names_the_parties_the_demand_and_every_hash(case, buyer, tmp_path):
+    content = pdf.complaint_pdf(user=buyer, case_id=case.pk)
+    text = text_of(content)
+    for expected in ("消费者投诉材料", "张小明", "buyer", "星辰点卡店", "证据目录", "卡盟Kameng", "驳回", "卡密有效"):
+        assert expected in text, expected
+    assert "联系电话" in text and "身份证号码" in text  # blanks for the buyer to fill
+    assert HASH_A in text and HASH_B in text
+    opened = Event.objects.get(stream=case.stream, kind="case.opened")
+    assert opened.hash in text
+    assert_has_text(render_first_page(content, tmp_path, "complaint"))
+
+
+def test_court_list_is_a_table_of_every_record(case, merchant, tmp_path):
+    content = pdf.court_list_pdf(user=merchant, case_id=case.pk)
+    text = text_of(content)
+    for expected in ("证据目录", "序号", "证据名称", "证据来源", "证明目的", "哈希值SHA-256", "时间戳", "页码/备注"):
+        assert expected in text, expected
+    assert "张小明" in text and "星辰点卡店" in text and "已撤回" in text
+    for event in Event.objects.filter(stream=case.order.stream, kind__in=["order.paid", "key.revealed"]):
+        assert event.hash in text
+    assert_has_text(render_first_page(content, tmp_path, "court-list"))
+
+
+def test_complaint_is_for_the_buyer_and_the_operator_only(case, merchant, agent, other_buyer, operator):
+    assert pdf.complaint_pdf(user=operator, case_id=case.pk).startswith(b"%PDF-")
+    for user in (merchant, agent, other_buyer):
+        with pytest.raises(DomainError) as err:
+            pdf.complaint_pdf(user=user, case_id=case.pk)
+        assert err.value.code == "not_found"
+
+
+def test_court_list_is_for_every_party_of_the_case(case, buyer, merchant, agent, other_buyer, operator):
+    for user in (buyer, merchant, agent, operator):
+        assert pdf.court_list_pdf(user=user, case_id=case.pk).startswith(b"%PDF-")
+    stranger_agent = UserFactory(role=Role.AGENT, username="agent3")
+    for user in (other_buyer, stranger_agent):
+        with pytest.raises(DomainError):
+            pdf.court_list_pdf(user=user, case_id=case.pk)
+
+
+def test_a_missing_font_is_a_clear_set_up_error(case, buyer, settings, tmp_path):
+    settings.KAMENG_PDF_FONT = str(tmp_path / "none.ttc")
+    with pytest.raises(ImproperlyConfigured, match="fonts-wqy-microhei"):
+        pdf.complaint_pdf(user=buyer, case_id=case.pk)
+
+
+def test_pages_serve_the_pdfs_to_those_who_may_have_them(case, buyer, merchant, other_buyer):
+    client = Client()
+    client.force_login(buyer)
+    for name in ("evidence:complaint_pdf", "evidence:court_list_pdf"):
+        response = client.get(reverse(name, args=[case.pk]))
+        assert response.status_code == 200
+        assert response["Content-Type"] == "application/pdf"
+        assert response["Content-Disposition"].startswith("attachment;")
+        assert response.content.startswith(b"%PDF-")
+    client.force_login(merchant)
+    assert client.get(reverse("evidence:complaint_pdf", args=[case.pk])).status_code == 404
+    assert client.get(reverse("evidence:court_list_pdf", args=[case.pk])).status_code == 200
+    client.force_login(other_buyer)
+    assert client.get(reverse("evidence:court_list_pdf", args=[case.pk])).status_code == 404
+    anonymous = Client().get(reverse("evidence:court_list_pdf", args=[case.pk]))
+    assert anonymous.status_code in (302, 401, 403)
+
+
+def test_api_serves_the_pdfs_and_hides_other_cases(case, buyer, merchant, other_buyer):
+    base = f"/api/v1/evidence/cases/{case.pk}"
+    response = ApiClient(buyer).get(f"{base}/complaint.pdf")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert ApiClient(merchant).get(f"{base}/court-list.pdf").status_code == 200
+    assert_error(ApiClient(merchant).get(f"{base}/complaint.pdf"), 404, "not_found")
+    assert_error(ApiClient(other_buyer).get(f"{base}/court-list.pdf"), 404, "not_found")
+    assert_error(ApiClient(buyer).get("/api/v1/evidence/cases/0/court-list.pdf"), 422)
+    assert ApiClient().get(f"{base}/court-list.pdf").status_code == 401

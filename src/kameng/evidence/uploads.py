@@ -1,0 +1,350 @@
+"""Checking an evidence file before anything is stored, and storing it.
+
+The type comes from the content (magic bytes), never from the name or the declared type; the
+uploader's file name is kept for display only. Images are decoded and re-encoded with Pillow, so
+what is stored holds pixels only: no EXIF (GPS, camera, owner), no comments, no ancillary chunks,
+nothing appended after the image. Bytes found after an image's end are refused outright (a PNG
+with a ZIP or HTML behind it is a polyglot, not a screenshot). PDFs are kept as they are but must
+parse and carry no JavaScript, automatic actions, launch actions or embedded files. Videos are
+recognised by magic only; text must be UTF-8 and not markup. Sizes are rulebook parameters (2.4).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import struct
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.core.files.base import ContentFile
+
+from kameng.aftersales.attachments import sniff
+from kameng.core.errors import DomainError
+from kameng.evidence.models import EvidenceItem
+
+IMAGE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp"}
+VIDEO_TYPES = {"video/mp4", "video/webm"}
+PDF_TYPE = "application/pdf"
+TEXT_TYPE = "text/plain"
+EXTENSIONS = {
+    "image/png": "png",
+    "image/jpeg": "jpg",
+    "image/gif": "gif",
+    "image/webp": "webp",
+    "video/mp4": "mp4",
+    "video/webm": "webm",
+    PDF_TYPE: "pdf",
+    TEXT_TYPE: "txt",
+}
+PILLOW_FORMATS = {"image/png": "PNG", "image/jpeg": "JPEG", "image/gif": "GIF", "image/webp": "WEBP"}
+# A screenshot or a phone photo is far below this; a small file that decodes to more is a bomb.
+MAX_PIXELS = 50_000_000
+# Parsing a PDF walks its object graph; a real evidence PDF has far fewer objects.
+MAX_PDF_OBJECTS = 200_000
+# PDF names that make a reader run code, open something, or carry other files.
+PDF_FORBIDDEN = {
+    "/JavaScript",
+    "/JS",
+    "/OpenAction",
+    "/AA",
+    "/Launch",
+    "/EmbeddedFile",
+    "/EmbeddedFiles",
+    "/RichMedia",
+    "/XFA",
+    "/SubmitForm",
+    "/ImportData",
+    "/GoToE",
+}
+
+
+@dataclass(frozen=True)
+class Checked:
+    name: str  # the uploader's name, cleaned, for display only
+    content_type: str
+    data: bytes  # what will be stored (re-encoded for images)
+
+    @property
+    def extension(self) -> str:
+        return EXTENSIONS[self.content_type]
+
+
+def display_name(name: object) -> str:
+    raw = name if isinstance(name, str) else ""
+    # Display only: strip any path, control characters, and keep it short.
+    base = raw.replace("\\", "/").rsplit("/", 1)[-1]
+    base = "".join(ch for ch in base if ch.isprintable()).strip().lstrip(".")
+    return base[:120] or "file"
+
+
+def _bad() -> DomainError:
+    return DomainError("evidence.bad_file")
+
+
+# --- where an image ends (anything after it is refused) --------------------------------------------
+
+
+def _png_end(data: bytes) -> int:
+    pos = 8
+    while pos + 8 <= len(data):
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        kind = data[pos + 4 : pos + 8]
+        pos += 12 + length
+        if kind == b"IEND":
+            if pos > len(data):
+                raise _bad()
+            return pos
+    raise _bad()
+
+
+def _jpeg_end(data: bytes, start: int = 0) -> int:
+    if data[start : start + 2] != b"\xff\xd8":
+        raise _bad()
+    pos = start + 2
+    n = len(data)
+    while pos < n:
+        if data[pos] != 0xFF:
+            raise _bad()
+        while pos < n and data[pos] == 0xFF:  # fill bytes
+            pos += 1
+        if pos >= n:
+            break
+        marker = data[pos]
+        pos += 1
+        if marker == 0xD9:  # EOI
+            return pos
+        if marker == 0x01 or 0xD0 <= marker <= 0xD7:
+            continue
+        if pos + 2 > n:
+            break
+        (length,) = struct.unpack(">H", data[pos : pos + 2])
+        pos += length
+        if marker == 0xDA:  # SOS: entropy-coded data runs to the next real marker
+            while True:
+                pos = data.find(b"\xff", pos)
+                if pos < 0 or pos + 1 >= n:
+                    raise _bad()
+                following = data[pos + 1]
+                if following == 0x00 or 0xD0 <= following <= 0xD7 or following == 0xFF:
+                    pos += 1 if following == 0xFF else 2
+                    continue
+                break
+    raise _bad()
+
+
+def _jpeg_file_end(data: bytes) -> int:
+    end = _jpeg_end(data)
+    # Phones store extra pictures (MPF: depth or gain maps) as whole JPEGs after the first one;
+    # those are walked too, so anything that is not a JPEG still counts as trailing data.
+    while end < len(data) and data[end : end + 3] == b"\xff\xd8\xff":
+        end = _jpeg_end(data, end)
+    return end
+
+
+def _gif_end(data: bytes) -> int:
+    def sub_blocks(pos: int) -> int:
+        while True:
+            if pos >= len(data):
+                raise _bad()
+            size = data[pos]
+            pos += 1 + size
+            if size == 0:
+                return pos
+
+    if len(data) < 13:
+        raise _bad()
+    flags = data[10]
+    pos = 13 + (3 * 2 ** ((flags & 7) + 1) if flags & 0x80 else 0)
+    while pos < len(data):
+        block = data[pos]
+        if block == 0x3B:  # trailer
+            return pos + 1
+        if block == 0x21:  # extension: label, then sub-blocks
+            pos = sub_blocks(pos + 2)
+        elif block == 0x2C:  # image descriptor, optional local colour table, LZW size, data
+            if pos + 10 > len(data):
+                raise _bad()
+            local = data[pos + 9]
+            pos += 10 + (3 * 2 ** ((local & 7) + 1) if local & 0x80 else 0)
+            pos = sub_blocks(pos + 1)
+        else:
+            raise _bad()
+    raise _bad()
+
+
+def _webp_end(data: bytes) -> int:
+    (size,) = struct.unpack("<I", data[4:8])
+    return 8 + size + (size & 1)
+
+
+IMAGE_END = {"image/png": _png_end, "image/jpeg": _jpeg_file_end, "image/gif": _gif_end, "image/webp": _webp_end}
+
+
+# --- images ------------------------------------------------------------------------------------------
+
+
+def _reencode(data: bytes, content_type: str) -> bytes:
+    from PIL import Image, ImageOps, ImageSequence
+
+    end = IMAGE_END[content_type](data)
+    if end != len(data):
+        # Bytes after the image are a ZIP, HTML or script riding along: refuse, do not just drop.
+        raise _bad()
+    try:
+        with Image.open(io.BytesIO(data), formats=[PILLOW_FORMATS[content_type]]) as image:
+            count = getattr(image, "n_frames", 1)
+            width, height = image.size
+            if width * height * count > MAX_PIXELS:
+                raise _bad()
+            if count == 1:
+                image.load()
+                # Orientation lives in EXIF, which goes: turn the pixels first so it stays upright.
+                frames = [ImageOps.exif_transpose(image).copy()]
+                durations = [image.info.get("duration", 0)]
+            else:
+                frames, durations = [], []
+                for frame in ImageSequence.Iterator(image):
+                    durations.append(frame.info.get("duration", 0))
+                    frames.append(frame.copy())
+            transparency = image.info.get("transparency") if content_type == "image/gif" else None
+            for frame in frames:
+                # Pillow's writers read metadata (EXIF, ICC, text, comments) from .info: start from nothing.
+                frame.info = {}
+            options: dict = {"format": PILLOW_FORMATS[content_type]}
+            if content_type == "image/jpeg":
+                options["quality"] = 95
+            if transparency is not None:
+                options["transparency"] = transparency
+            if count > 1:
+                options.update(save_all=True, append_images=frames[1:], duration=durations, loop=0)
+            out = io.BytesIO()
+            frames[0].save(out, **options)
+            return out.getvalue()
+    except DomainError:
+        raise
+    except (Image.DecompressionBombError, OSError, ValueError, SyntaxError, struct.error, EOFError) as exc:
+        raise _bad() from exc
+
+
+# --- PDFs ----------------------------------------------------------------------------------------------
+
+
+def _check_pdf(data: bytes) -> None:
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject
+
+    tail = data.rstrip(b" \t\r\n\x00\x0c")
+    if not tail.endswith(b"%%EOF"):
+        raise _bad()  # something rides after the PDF's end
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            raise _bad()  # encrypted objects cannot be checked
+        seen: set[tuple[int, int]] = set()
+        stack: list = [reader.trailer]
+        visited = 0
+        while stack:
+            obj = stack.pop()
+            if isinstance(obj, IndirectObject):
+                ref = (obj.idnum, obj.generation)
+                if ref in seen:
+                    continue
+                seen.add(ref)
+                obj = obj.get_object()
+            visited += 1
+            if visited > MAX_PDF_OBJECTS:
+                raise _bad()
+            if isinstance(obj, DictionaryObject):
+                for key, value in obj.items():
+                    if key in PDF_FORBIDDEN:
+                        raise _bad()
+                    if key == "/S" and isinstance(value, NameObject) and value in PDF_FORBIDDEN:
+                        raise _bad()
+                    stack.append(value)
+            elif isinstance(obj, ArrayObject):
+                stack.extend(obj)
+        if len(reader.pages) < 1:
+            raise _bad()
+    except DomainError:
+        raise
+    except (PyPdfError, OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+        raise _bad() from exc
+
+
+# --- text ----------------------------------------------------------------------------------------------
+
+
+def _is_text(data: bytes) -> bool:
+    if b"\x00" in data:
+        return False
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    # Markup is not a text file: it could run in a browser that guesses types.
+    lowered = text.lstrip("\ufeff \t\r\n").lower()
+    return not lowered.startswith(("<!doctype", "<html", "<svg", "<?xml", "<script", "<body", "<iframe"))
+
+
+# --- the checks --------------------------------------------------------------------------------------
+
+
+def check_upload(file, *, book) -> Checked:
+    """Read and check one upload; the returned bytes are what may be stored. Raises DomainError
+    (evidence.file_too_large / file_type / bad_file) and then nothing has been written."""
+    if file is None:
+        raise DomainError("invalid_input", fields={"file": "required"})
+    video_max = book.params["attachment_video_max_bytes"]
+    other_max = book.params["attachment_max_bytes"]
+    ceiling = max(video_max, other_max)
+    size = getattr(file, "size", None)
+    if size is not None and size > ceiling:
+        raise DomainError("evidence.file_too_large", max=ceiling)
+    if hasattr(file, "seek"):
+        file.seek(0)
+    data = file.read(ceiling + 1)
+    if len(data) > ceiling:
+        raise DomainError("evidence.file_too_large", max=ceiling)
+    if not data:
+        raise DomainError("evidence.file_type")
+    content_type = sniff(data[:16])
+    if content_type is None and data.startswith(b"%PDF-"):
+        content_type = PDF_TYPE
+    if content_type is None and _is_text(data):
+        content_type = TEXT_TYPE
+    if content_type is None:
+        raise DomainError("evidence.file_type")
+    limit = video_max if content_type in VIDEO_TYPES else other_max
+    if len(data) > limit:
+        raise DomainError("evidence.file_too_large", max=limit)
+    if content_type in IMAGE_TYPES:
+        data = _reencode(data, content_type)
+    elif content_type == PDF_TYPE:
+        _check_pdf(data)
+    return Checked(display_name(getattr(file, "name", "")), content_type, data)
+
+
+def store(checked: Checked, *, case, uploader, role: str, kind: str, caption: str, now: datetime) -> EvidenceItem:
+    """Write the checked bytes under a random name with the detected extension, and the row."""
+    item = EvidenceItem(
+        case=case,
+        uploader=uploader,
+        uploader_role=role,
+        kind=kind,
+        caption=caption,
+        original_name=checked.name,
+        content_type=checked.content_type,
+        size=len(checked.data),
+        sha256=hashlib.sha256(checked.data).hexdigest(),
+        created_at=now,
+    )
+    item.file.save(f"{uuid.uuid4().hex}.{checked.extension}", ContentFile(checked.data), save=False)
+    try:
+        item.save()
+    except BaseException:
+        item.file.storage.delete(item.file.name)
+        raise
+    return item
