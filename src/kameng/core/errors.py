@@ -156,6 +156,7 @@ ERRORS: dict[str, ErrorSpec] = {
     "evidence.file_too_large": ErrorSpec(413, _("The file is larger than %(max)s bytes.")),
     "evidence.too_many_files": ErrorSpec(422, _("A case takes at most %(max)s evidence files from each party.")),
     "evidence.bad_file": ErrorSpec(422, _("The file could not be read as the type it claims to be.")),
+    "evidence.bad_name": ErrorSpec(422, _("A file name must not contain a path or control characters.")),
     "evidence.case_closed": ErrorSpec(409, _("Evidence can no longer be added to this case.")),
     "evidence.already_withdrawn": ErrorSpec(409, _("This evidence is already marked withdrawn.")),
     "evidence.not_sealed": ErrorSpec(409, _("This record has not been sealed yet. Try again after the next seal.")),

@@ -73,8 +73,11 @@ class Checked:
 
 def display_name(name: object) -> str:
     raw = name if isinstance(name, str) else ""
-    # Display only: strip any path, control characters, and keep it short.
-    base = raw.replace("\\", "/").rsplit("/", 1)[-1]
+    # A browser sends a bare file name; a path (or NUL / control characters) is a crafted request:
+    # refuse it rather than guess (the name is never used for storage either way).
+    if "/" in raw or "\\" in raw or any(not ch.isprintable() for ch in raw) or raw.strip() in (".", ".."):
+        raise DomainError("evidence.bad_name")
+    base = raw
     base = "".join(ch for ch in base if ch.isprintable()).strip().lstrip(".")
     return base[:120] or "file"
 
