@@ -198,6 +198,28 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Uploaded files (evidence, case attachments) on S3-compatible object storage when a bucket is
+# named (needs the "s3" extra). Objects stay private and no bucket URL is ever handed out: every
+# download goes through a permission-checked view that reads the object through the storage API.
+KAMENG_S3_BUCKET = os.environ.get("KAMENG_S3_BUCKET", "")
+if KAMENG_S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": KAMENG_S3_BUCKET,
+            "endpoint_url": os.environ.get("KAMENG_S3_ENDPOINT_URL") or None,  # None: AWS itself
+            "region_name": os.environ.get("KAMENG_S3_REGION") or None,
+            "access_key": os.environ.get("KAMENG_S3_ACCESS_KEY") or None,  # None: boto3's own lookup
+            "secret_key": os.environ.get("KAMENG_S3_SECRET_KEY") or None,
+            "location": os.environ.get("KAMENG_S3_PREFIX", "").strip("/"),
+            # MinIO/Ceph behind a plain host name usually need "path" (bucket in the path, not the host).
+            "addressing_style": os.environ.get("KAMENG_S3_ADDRESSING_STYLE") or None,
+            "default_acl": "private",
+            "querystring_auth": False,
+            # Stored evidence is never replaced: a name clash gets a new name, as on local disk.
+            "file_overwrite": False,
+        },
+    }
 
 # --- Tasks ------------------------------------------------------------------------------------
 # Jobs (supplier calls, gateway notifications) go through Django's task API. The default keeps them
