@@ -9,7 +9,7 @@ from datetime import datetime
 from functools import wraps
 
 from django.contrib import messages
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -25,6 +25,7 @@ from kameng.aftersales.models import Attachment, CaseState, Demand, Remedy
 from kameng.aftersales.tags import SYSTEM_TAGS
 from kameng.aftersales.transitions import AGENT, BUYER, MERCHANT, TRANSITIONS
 from kameng.core.errors import DomainError
+from kameng.core.files import stored_file_response
 from kameng.knowledge.selectors import self_checks_for
 from kameng.orders import selectors as orders
 from kameng.orders.models import Order, OrderKey
@@ -486,16 +487,9 @@ def attachment(request: HttpRequest, case_id: int, att_id: int) -> HttpResponse:
         raise DomainError("not_found")
     inline = request.GET.get("inline") == "1" and att.content_type in attachments.IMAGE_TYPES
     ext = attachments.EXTENSIONS.get(att.content_type, "bin")
-    response = FileResponse(
-        att.file.open("rb"),
-        as_attachment=not inline,
-        filename=f"case-{case.pk}-{att.pk}.{ext}",
-        content_type=att.content_type,
+    return stored_file_response(
+        att.file, filename=f"case-{case.pk}-{att.pk}.{ext}", content_type=att.content_type, inline=inline
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @login_required

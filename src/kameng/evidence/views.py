@@ -15,6 +15,7 @@ from kameng.accounts.permissions import login_required
 from kameng.aftersales.selectors import case_for
 from kameng.aftersales.services import role_on
 from kameng.core.errors import DomainError
+from kameng.core.files import stored_file_response
 from kameng.evidence import selectors, services, uploads
 from kameng.evidence.models import EvidenceKind
 from kameng.rulebook import selectors as rulebook
@@ -96,17 +97,13 @@ def withdraw(request: HttpRequest, case_id: int, item_id: int) -> HttpResponse:
 def file_response(item, *, inline: bool = False) -> FileResponse:
     """The stored bytes with the type detected at upload; a browser may neither guess another type
     nor run anything in it. Only images are ever shown inline (thumbnails)."""
-    inline = inline and item.content_type in uploads.IMAGE_TYPES
-    response = FileResponse(
-        item.file.open("rb"),
-        as_attachment=not inline,
-        filename=f"case-{item.case_id}-evidence-{item.pk}.{uploads.EXTENSIONS.get(item.content_type, 'bin')}",
+    ext = uploads.EXTENSIONS.get(item.content_type, "bin")
+    return stored_file_response(
+        item.file,
+        filename=f"case-{item.case_id}-evidence-{item.pk}.{ext}",
         content_type=item.content_type,
+        inline=inline and item.content_type in uploads.IMAGE_TYPES,
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @login_required
