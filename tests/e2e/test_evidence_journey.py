@@ -60,9 +60,12 @@ def test_buyer_uploads_a_screenshot_and_downloads_the_bundle_and_the_complaint(p
         names = archive.namelist()
         assert any(name.startswith("evidence/") for name in names)
         assert "README.txt" in names
+    from kameng.evidence import tsa
     from kameng.evidence.verify import verify_bundle
 
-    assert verify_bundle(bundle) == []
+    # Trusted: the platform's key from its seal key file (what /evidence/keys/ publishes), not the
+    # copy the bundle carries.
+    assert verify_bundle(bundle, trusted_keys=tsa.published_seal_keys()) == []
 
     with page.expect_download() as pdf_download:
         page.click("[data-testid=complaint-pdf]")

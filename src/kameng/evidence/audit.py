@@ -1,9 +1,13 @@
 """The integrity audit: ``kameng evidence audit`` re-checks everything the platform stored.
 
 - every stored evidence file against its own SHA-256 and against the "evidence.added" event on its
-  case's timeline (so a file swapped with another case's, columns and all, still shows);
+  case's timeline (so a file swapped with another case's, columns and all, still shows); and the
+  other way, every evidence.added event on any case's timeline against its row and file (so a row
+  deleted together with its file still shows);
 - every timeline stream (``timeline.selectors.verify_all``);
-- every seal: its root recomputed from its leaves, its token verified, its link to the seal before;
+- every seal: its root recomputed from its leaves, its token verified against the configured trust
+  anchors (the seal key's public half, KAMENG_TSA_CERT_FILE; never the verifier stored beside it,
+  which whoever rewrote the seal could rewrite too), its link to the seal before;
 - every sealed leaf still matches its chain (the event at that seq still has that hash).
 
 Audits read every file and every event, so they are not a periodic job: an operator runs one from
@@ -56,9 +60,13 @@ def _check_files(found: _Findings) -> int:
     ):
         if isinstance(payload, dict) and isinstance(payload.get("item"), int):
             recorded.setdefault((stream, payload["item"]), (seq, str(payload.get("sha256"))))
+        else:
+            found.add(f"{stream} #{seq}", "an evidence.added event without an item id")
+    seen: set[tuple[str, int]] = set()
     items = EvidenceItem.objects.select_related("case").order_by("pk")
     for item in items.iterator(chunk_size=500):
         count += 1
+        seen.add((item.case.stream, item.pk))
         label = f"evidence item {item.pk} (case {item.case_id}, {item.file.name})"
         actual = _file_hash(item)
         if actual is None:
@@ -75,6 +83,14 @@ def _check_files(found: _Findings) -> int:
             found.add(label, f"its recorded sha256 differs from the one on the case timeline ({where})")
         elif actual is not None and actual != sha:
             found.add(label, f"the stored file differs from the one recorded on the case timeline ({where})")
+    # The other way: an upload the timeline remembers must still be stored, on that very case.
+    for (stream, item_id), (seq, sha) in sorted(recorded.items()):
+        if (stream, item_id) not in seen:
+            found.add(
+                f"{stream} #{seq}",
+                f"evidence.added for item {item_id} (sha256 {sha[:16]}…), but no such evidence item "
+                f"is stored on this case (row and file deleted or moved)",
+            )
     return count
 
 
@@ -87,10 +103,54 @@ def _check_streams(found: _Findings) -> int:
     return Event.objects.values("stream").distinct().count()
 
 
-def _check_seals(found: _Findings) -> int:
+def _trust(found: _Findings) -> tuple[list[str], list[str]] | None:
     from kameng.evidence import tsa
 
+    try:
+        return tsa.configured_trust()
+    except (OSError, ValueError) as exc:  # an unreadable key or certificate file
+        found.add("trust anchors", f"cannot load the configured seal key / TSA certificate: {exc}")
+        return None
+
+
+def _check_seal_token(found: _Findings, seal: Seal, trust: tuple[list[str], list[str]] | None) -> None:
+    from kameng.evidence import tsa
+
+    label = f"seal {seal.pk}"
+    token = bytes(seal.token)
+    try:
+        tsa.verify_stamp(seal.method, seal.root, token, seal.verifier_pem)
+    except Exception as exc:  # ValueError by contract; a malformed token may raise anything else
+        intact, reason = False, exc
+    else:
+        intact, reason = True, None
+    if trust is None:
+        if not intact:
+            found.add(label, f"the {seal.method} token does not verify: {reason}")
+        return
+    keys, cas = trust
+    try:
+        stamped_at, anchor = tsa.verify_stamp_trusted(seal.method, seal.root, token, trusted_keys=keys, tsa_ca=cas)
+    except Exception as exc:
+        if intact:
+            found.add(
+                label,
+                f"signed by a key that is not the platform's configured one: the {seal.method} token verifies "
+                f"only with the verifier stored beside it ({exc})",
+            )
+        else:
+            found.add(label, f"the {seal.method} token does not verify: {exc}")
+        return
+    if abs((stamped_at - seal.stamped_at).total_seconds()) >= 1:
+        found.add(label, "stamped_at differs from the time the token asserts")
+    if seal.method == tsa.ED25519 and seal.verifier_pem.strip() != anchor.strip():
+        # Bundles copy this verifier; it must be the key that really signed.
+        found.add(label, "its stored verifier_pem is not the platform's key (which did sign it)")
+
+
+def _check_seals(found: _Findings) -> int:
     count = 0
+    trust = _trust(found) if Seal.objects.exists() else None  # loading the key may create it
     previous_root = ""
     for seal in Seal.objects.order_by("pk").iterator(chunk_size=200):
         count += 1
@@ -101,13 +161,7 @@ def _check_seals(found: _Findings) -> int:
         computed = merkle.root([merkle.leaf_hash(leaf.stream, leaf.seq, leaf.head_hash) for leaf in leaves]).hex()
         if computed != seal.root:
             found.add(label, f"its leaves give root {computed[:16]}…, the seal says {seal.root[:16]}…")
-        try:
-            stamped_at = tsa.verify_stamp(seal.method, seal.root, bytes(seal.token), seal.verifier_pem)
-        except Exception as exc:  # ValueError by contract; a malformed token may raise anything else
-            found.add(label, f"the {seal.method} token does not verify: {exc}")
-        else:
-            if abs((stamped_at - seal.stamped_at).total_seconds()) >= 1:
-                found.add(label, "stamped_at differs from the time the token asserts")
+        _check_seal_token(found, seal, trust)
         if seal.previous_root != previous_root:
             found.add(label, "previous_root does not match the seal before it")
         previous_root = seal.root

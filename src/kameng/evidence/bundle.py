@@ -12,7 +12,9 @@ Layout (format ``kameng-evidence-bundle`` version 1; the verifier is ``evidence.
     proofs/<stream>-<seq>.json sealing.event_proof of the LAST SEALED event of each stream
     seals/<id>.json            the seal (root, method, stamped_at, token, verifier); beside it the
                                token as openssl reads it (.tsr + .data for RFC 3161, .sig + .msg
-                               for Ed25519: verify.token_files) and the verifier (.pem)
+                               for Ed25519: verify.token_files) and the verifier (.pem) — a copy
+                               for convenience, not trusted: verifiers use the key or TSA CA the
+                               platform publishes at /evidence/keys/
     evidence-list.json         listing.evidence_list: the numbered evidence list (证据目录)
 
 One proof per stream, not one per event: every earlier event is covered by recomputing the chain
@@ -44,6 +46,7 @@ from kameng.evidence.models import EvidenceItem, Seal, SealLeaf
 from kameng.evidence.verify import (
     CHECKSUMS,
     FORMAT,
+    KEYS_PAGE,
     MANIFEST,
     TIMELINE_FILES,
     VERSION,
@@ -202,6 +205,8 @@ def build_bundle(*, user: User, case_id: int, now: datetime | None = None) -> by
 
 
 def readme(*, case: Case, streams: dict[str, str], seal_ids: list[int]) -> str:
+    from django.conf import settings
+
     seal = f"seals/{seal_ids[-1]}" if seal_ids else "seals/<id>"
     slug = stream_slug(streams["case"])
     return README.format(
@@ -210,6 +215,7 @@ def readme(*, case: Case, streams: dict[str, str], seal_ids: list[int]) -> str:
         case_stream=streams["case"],
         seal=seal,
         proof=f"proofs/{slug}-<seq>.json",
+        keys=settings.SITE_URL.rstrip("/") + KEYS_PAGE,
     )
 
 
@@ -229,7 +235,8 @@ Kameng 证据包 / evidence bundle — 售后单 case {case}
   case-timeline.json    售后时间线 {case_stream}
   evidence/             各方上传的证据文件（按平台保存的原样）
   proofs/               每条时间线最后一条已封存事件的包含证明（Merkle 路径）
-  seals/                封存记录：Merkle 根、时间戳令牌（.tsr 与 .data，或 .sig 与 .msg）、验证用的证书或公钥（.pem）
+  seals/                封存记录：Merkle 根、时间戳令牌（.tsr 与 .data，或 .sig 与 .msg）、
+                        验证用的证书或公钥副本（.pem，仅供比对，不作为信任依据）
   evidence-list.json    证据目录（编号、名称、来源、SHA-256、时间）
 
 用标准工具核验：
@@ -241,12 +248,22 @@ Kameng 证据包 / evidence bundle — 售后单 case {case}
   4. 上传证据：evidence/ 中每个文件的 SHA-256 必须等于售后时间线上对应 evidence.added 事件记录的 sha256。
   5. 封存：proofs/ 中的 leaf 的 head_hash 等于该时间线对应事件的 hash；按 merkle_path 计算
      （叶子 = SHA-256(0x00 || "stream\\nseq\\nhead_hash")，节点 = SHA-256(0x01 || 左 || 右)）得到 seals/ 中的 root。
-  6. 时间戳令牌：
+  6. 时间戳令牌：只能用从平台下载的公钥或证书核验，不能用本证据包里附带的那份——
+     伪造者可以连同自己的密钥一起伪造整个证据包。
+     先从平台的公开页面下载（并核对页面上显示的 SHA-256 指纹）：
+       {keys}
+       curl -O {keys}seal-ed25519.pem        （平台 Ed25519 公钥）
+       curl -O {keys}tsa-ca.pem              （若平台使用时间戳机构：其证书链）
+       openssl pkey -pubin -in seal-ed25519.pem -outform DER | sha256sum    （指纹，与页面比对）
+     本包附带的 {seal}.pem 只是副本，应与下载的文件相同（cmp seal-ed25519.pem {seal}.pem）；
+     如不相同，此证据包不是由该平台封存的。
      RFC 3161（可信时间戳机构）：
-       openssl ts -verify -data {seal}.data -in {seal}.tsr -CAfile {seal}.pem
+       openssl ts -verify -data {seal}.data -in {seal}.tsr -CAfile tsa-ca.pem
      平台 Ed25519 签名：
-       openssl pkeyutl -verify -pubin -inkey {seal}.pem -rawin -in {seal}.msg -sigfile {seal}.sig
-  或者一次核验全部： kameng evidence verify 本文件.zip
+       openssl pkeyutl -verify -pubin -inkey seal-ed25519.pem -rawin -in {seal}.msg -sigfile {seal}.sig
+  或者一次核验全部：
+       kameng evidence verify 本文件.zip --trusted-key seal-ed25519.pem [--tsa-ca tsa-ca.pem]
+     （离线、无需 Kameng 数据库：python -m kameng.evidence.verify 本文件.zip --trusted-key seal-ed25519.pem）
   任何一个字节被改动，核验都会指出具体是哪个文件、哪条事件的哪个字段、哪个封存出了问题。
 
 English
@@ -265,7 +282,7 @@ Contents:
   proofs/               the inclusion proof (Merkle path) of the last sealed event of each timeline,
                         e.g. {proof}
   seals/                each seal: Merkle root, timestamp token (.tsr + .data, or .sig + .msg),
-                        verifier (.pem)
+                        a copy of its verifier (.pem: for comparison only, not to be trusted)
   evidence-list.json    the numbered evidence list (number, title, source, SHA-256, time)
 
 Check it with standard tools:
@@ -279,11 +296,21 @@ Check it with standard tools:
   5. Seals: the leaf's head_hash in proofs/ is the hash of that event in the timeline; following
      merkle_path (leaf = SHA-256(0x00 || "stream\\nseq\\nhead_hash"), node = SHA-256(0x01 || left
      || right)) gives the root in seals/.
-  6. The timestamp token:
+  6. The timestamp token, checked ONLY with the key or certificate you download from the
+     platform, never with the copy in this bundle: whoever forges a bundle forges its key too.
+     Download them from the platform's public page (and compare the SHA-256 fingerprint it shows):
+       {keys}
+       curl -O {keys}seal-ed25519.pem        (the platform's Ed25519 public key)
+       curl -O {keys}tsa-ca.pem              (when the platform uses a TSA: its certificate chain)
+       openssl pkey -pubin -in seal-ed25519.pem -outform DER | sha256sum    (the fingerprint)
+     The bundled {seal}.pem is only a copy and must equal the download (cmp seal-ed25519.pem
+     {seal}.pem); if it does not, this bundle was not sealed by that platform.
      RFC 3161 (a time-stamping authority):
-       openssl ts -verify -data {seal}.data -in {seal}.tsr -CAfile {seal}.pem
+       openssl ts -verify -data {seal}.data -in {seal}.tsr -CAfile tsa-ca.pem
      The platform's Ed25519 signature:
-       openssl pkeyutl -verify -pubin -inkey {seal}.pem -rawin -in {seal}.msg -sigfile {seal}.sig
-  Or all at once:  kameng evidence verify THIS-FILE.zip
+       openssl pkeyutl -verify -pubin -inkey seal-ed25519.pem -rawin -in {seal}.msg -sigfile {seal}.sig
+  Or all at once:
+       kameng evidence verify THIS-FILE.zip --trusted-key seal-ed25519.pem [--tsa-ca tsa-ca.pem]
+     (offline, no Kameng database: python -m kameng.evidence.verify THIS-FILE.zip --trusted-key ...)
   If a single byte was changed, the verifier names the file, the event and field, or the seal.
 """

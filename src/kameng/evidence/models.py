@@ -27,6 +27,28 @@ class EvidenceKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+# Withdrawal is the only change an evidence row ever takes; everything else is what was uploaded.
+WITHDRAWAL_FIELDS = frozenset({"withdrawn_at", "withdrawn_by", "withdrawn_by_id", "withdraw_reason"})
+
+
+class EvidenceItemQuerySet(models.QuerySet):
+    """Bulk statements skip Model.delete() and save(), so the queryset refuses them too."""
+
+    def delete(self):
+        raise DomainError("evidence.immutable")
+
+    def update(self, **kwargs):
+        if set(kwargs) - WITHDRAWAL_FIELDS:
+            raise DomainError("evidence.immutable")
+        return super().update(**kwargs)
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        # Checked before bulk_update opens its transaction (update() would refuse inside it).
+        if set(fields) - WITHDRAWAL_FIELDS:
+            raise DomainError("evidence.immutable")
+        return super().bulk_update(objs, fields, batch_size=batch_size)
+
+
 class EvidenceItem(models.Model):
     case = models.ForeignKey("aftersales.Case", on_delete=models.PROTECT, related_name="evidence")
     uploader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -45,9 +67,19 @@ class EvidenceItem(models.Model):
     )
     withdraw_reason = models.CharField(max_length=300, blank=True)
 
+    objects = EvidenceItemQuerySet.as_manager()
+
     class Meta:
         ordering = ["created_at", "pk"]
         indexes = [models.Index(fields=["case", "created_at"])]
+
+    def save(self, *args, **kwargs):
+        # A stored row changes only by withdrawal, which names its fields (services.withdraw_evidence).
+        if not self._state.adding:
+            fields = kwargs.get("update_fields")
+            if fields is None or set(fields) - WITHDRAWAL_FIELDS:
+                raise DomainError("evidence.immutable")
+        super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise DomainError("evidence.immutable")

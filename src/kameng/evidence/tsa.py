@@ -259,6 +259,89 @@ def verify_stamp(method: str, root_hex: str, token: bytes, verifier_pem: str) ->
     raise ValueError(f"unknown timestamp method {method!r}")
 
 
+# --- Trust anchors --------------------------------------------------------------------------------
+# A seal proves something only if its key is the platform's (or its TSA's): a forger can sign a
+# whole fabricated bundle with a fresh key and ship that key inside. So seals are verified against
+# keys the relying party got elsewhere (the platform publishes them at /evidence/keys/), never
+# against the verifier a bundle or a database row carries.
+
+
+def public_pem_of(pem: str) -> str:
+    """An Ed25519 public key in the platform's own PEM form (SubjectPublicKeyInfo, LF line ends), so
+    keys copied through other tools compare equal; ValueError if ``pem`` is not one."""
+    try:
+        key = serialization.load_pem_public_key(pem.encode("ascii"))
+    except (ValueError, TypeError, UnicodeEncodeError) as exc:
+        raise ValueError("not a PEM public key") from exc
+    if not isinstance(key, Ed25519PublicKey):
+        raise ValueError("not an Ed25519 public key")
+    return key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode("ascii")
+
+
+def check_tsa_ca(pem: str) -> str:
+    """``pem`` if it holds at least one PEM certificate (a TSA chain to trust); ValueError if not."""
+    _certificates(pem)
+    return pem
+
+
+def key_fingerprint(pem: str) -> str:
+    """SHA-256 of the key's DER form (SubjectPublicKeyInfo), in hex: what people compare by eye;
+    ``openssl pkey -pubin -in KEY.pem -outform DER | sha256sum`` prints the same."""
+    der = serialization.load_pem_public_key(public_pem_of(pem).encode("ascii")).public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return hashlib.sha256(der).hexdigest()
+
+
+def verify_stamp_trusted(
+    method: str, root_hex: str, token: bytes, *, trusted_keys: list[str], tsa_ca: list[str]
+) -> tuple[datetime, str]:
+    """Like verify_stamp, but only against anchors the caller trusts: an Ed25519 token must verify
+    with one of ``trusted_keys``, an RFC 3161 token must chain to ``tsa_ca`` (PEM texts). Returns
+    the asserted time and the anchor that vouched for it; ValueError if none does."""
+    if method == ED25519:
+        anchors = [public_pem_of(pem) for pem in trusted_keys]
+        if not anchors:
+            raise ValueError("no trusted Ed25519 key was given")
+        failure: ValueError | None = None
+        for anchor in anchors:
+            try:
+                return _verify_ed25519(root_hex, token, anchor), anchor
+            except ValueError as exc:
+                failure = exc
+        raise ValueError(str(failure))
+    if method == RFC3161:
+        if not tsa_ca:
+            raise ValueError("no trusted TSA certificate was given")
+        chain = "\n".join(pem.strip() for pem in tsa_ca) + "\n"
+        return _verify_rfc3161(root_hex, token, chain), chain
+    raise ValueError(f"unknown timestamp method {method!r}")
+
+
+def published_seal_keys() -> list[str]:
+    """The platform's Ed25519 public keys relying parties should trust: the current one (from
+    KAMENG_SEAL_KEY_FILE, created on first use like the secret key)."""
+    from django.conf import settings
+
+    key = load_or_create_key(Path(settings.KAMENG_SEAL_KEY_FILE))
+    return [Ed25519Timestamper(key).public_pem]
+
+
+def published_tsa_ca() -> str:
+    """The TSA certificate chain (KAMENG_TSA_CERT_FILE), or "" when no TSA is configured."""
+    from django.conf import settings
+
+    cert_file = getattr(settings, "KAMENG_TSA_CERT_FILE", "")
+    return Path(cert_file).read_text() if cert_file else ""
+
+
+def configured_trust() -> tuple[list[str], list[str]]:
+    """(trusted Ed25519 keys, trusted TSA chains) of this installation, for the audit and for
+    ``kameng evidence verify`` run on the platform host."""
+    ca = published_tsa_ca()
+    return published_seal_keys(), [ca] if ca else []
+
+
 def current_timestamper() -> Timestamper:
     """The configured timestamper: RFC 3161 when KAMENG_TSA_URL is set, else the platform key."""
     from django.conf import settings

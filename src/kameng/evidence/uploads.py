@@ -5,14 +5,18 @@ uploader's file name is kept for display only. Images are decoded and re-encoded
 what is stored holds pixels only: no EXIF (GPS, camera, owner), no comments, no ancillary chunks,
 nothing appended after the image. Bytes found after an image's end are refused outright (a PNG
 with a ZIP or HTML behind it is a polyglot, not a screenshot). PDFs are kept as they are but must
-parse and carry no JavaScript, automatic actions, launch actions or embedded files. Videos are
-recognised by magic only; text must be UTF-8 and not markup. Sizes are rulebook parameters (2.4).
+parse and carry no JavaScript, automatic actions, launch actions or embedded files, and end at
+their last %%EOF with no ZIP directory or HTML in them. Videos are kept as they are but their
+container structure is walked from the first byte to the last (MP4 boxes, WebM/EBML elements), so
+nothing rides along outside it. Text must be UTF-8 without NUL, markup or an archive inside.
+Sizes are rulebook parameters (2.4).
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import re
 import struct
 import uuid
 from dataclasses import dataclass
@@ -242,6 +246,15 @@ def _check_pdf(data: bytes) -> None:
     tail = data.rstrip(b" \t\r\n\x00\x0c")
     if not tail.endswith(b"%%EOF"):
         raise _bad()  # something rides after the PDF's end
+    # Each revision (the first and every incremental update) ends "startxref N %%EOF"; a blob
+    # with a fake %%EOF of its own after the real one does not.
+    for section in tail.split(b"%%EOF")[:-1]:
+        if not re.search(rb"startxref\s+\d+\s*$", section):
+            raise _bad()
+    # A ZIP reader looks for the end-of-directory record in the last 64 KiB; a browser for markup.
+    lowered = data.lower()
+    if b"pk\x05\x06" in lowered[-(65536 + 22) :] or b"<script" in lowered or b"<html" in lowered:
+        raise _bad()
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
         if reader.is_encrypted:
@@ -277,7 +290,143 @@ def _check_pdf(data: bytes) -> None:
         raise _bad() from exc
 
 
+# --- videos --------------------------------------------------------------------------------------------
+
+# ISO BMFF box types are four printable ASCII characters; a "box" named otherwise is not MP4.
+_BOX_TYPE_CHARS = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ")
+
+
+def _mp4_boxes(data: bytes, start: int, end: int) -> list[tuple[bytes, int, int]]:
+    """(type, body start, box end) of the boxes tiling data[start:end] exactly, or refuse."""
+    boxes = []
+    pos = start
+    while pos < end:
+        if pos + 8 > end:
+            raise _bad()
+        (size,) = struct.unpack(">I", data[pos : pos + 4])
+        kind = data[pos + 4 : pos + 8]
+        header = 8
+        if size == 1:  # 64-bit size follows the type
+            if pos + 16 > end:
+                raise _bad()
+            (size,) = struct.unpack(">Q", data[pos + 8 : pos + 16])
+            header = 16
+        elif size == 0:  # runs to the end
+            size = end - pos
+        if size < header or pos + size > end or not set(kind) <= _BOX_TYPE_CHARS:
+            raise _bad()
+        boxes.append((kind, pos + header, pos + size))
+        pos += size
+    return boxes
+
+
+def _check_mp4(data: bytes) -> None:
+    boxes = _mp4_boxes(data, 0, len(data))
+    kind, body, box_end = boxes[0]
+    # ftyp: major brand, minor version, then whole compatible brands.
+    if kind != b"ftyp" or box_end - body < 8 or (box_end - body) % 4:
+        raise _bad()
+    moov = [(body, box_end) for kind, body, box_end in boxes if kind == b"moov"]
+    if len(moov) != 1:
+        raise _bad()
+    children = _mp4_boxes(data, *moov[0])
+    if not any(kind == b"mvhd" for kind, _, _ in children):
+        raise _bad()
+
+
+EBML_HEADER = 0x1A45DFA3
+EBML_SEGMENT = 0x18538067
+EBML_DOCTYPE = 0x4282
+EBML_CLUSTER = 0x1F43B675
+# What may sit directly in a WebM Segment: SeekHead, Info, Tracks, Cluster, Cues, Chapters, Tags,
+# Void, CRC-32. Attachments (files carried inside the video) are not WebM and are refused.
+WEBM_TOP = {0x114D9B74, 0x1549A966, 0x1654AE6B, EBML_CLUSTER, 0x1C53BB6B, 0x1043A770, 0x1254C367, 0xEC, 0xBF}
+# What may sit in a Cluster: Timestamp, Position, PrevSize, SimpleBlock, BlockGroup, Void, CRC-32.
+WEBM_CLUSTER = {0xE7, 0xA7, 0xAB, 0xA3, 0xA0, 0xEC, 0xBF}
+
+
+def _vint(data: bytes, pos: int, end: int, *, keep_marker: bool) -> tuple[int | None, int]:
+    """An EBML variable-length integer at pos: (value, next pos). None is the "unknown" size."""
+    if pos >= end or data[pos] == 0:
+        raise _bad()
+    first = data[pos]
+    length = 8 - first.bit_length() + 1
+    if pos + length > end or (keep_marker and length > 4):
+        raise _bad()
+    value = int.from_bytes(data[pos : pos + length], "big")
+    if keep_marker:
+        return value, pos + length
+    value &= (1 << (7 * length)) - 1
+    if value == (1 << (7 * length)) - 1:
+        return None, pos + length
+    return value, pos + length
+
+
+def _ebml_element(data: bytes, pos: int, end: int) -> tuple[int, int, int | None]:
+    """(id, body start, body end or None for an unknown size) of the element at pos."""
+    element, pos = _vint(data, pos, end, keep_marker=True)
+    size, pos = _vint(data, pos, end, keep_marker=False)
+    if size is None:
+        return element, pos, None
+    if pos + size > end:
+        raise _bad()
+    return element, pos, pos + size
+
+
+def _ebml_children(data: bytes, start: int, end: int, allowed: set[int]) -> None:
+    """The elements in data[start:end] are of allowed kinds and tile it exactly; an unknown-sized
+    Cluster (a live recording) runs until the next Segment-level element."""
+    pos = start
+    while pos < end:
+        element, body, body_end = _ebml_element(data, pos, end)
+        if element not in allowed:
+            raise _bad()
+        if body_end is None:
+            if element != EBML_CLUSTER:
+                raise _bad()
+            pos = body
+            while pos < end:
+                child, _, child_end = _ebml_element(data, pos, end)
+                if child in WEBM_TOP:
+                    break
+                if child not in WEBM_CLUSTER or child_end is None:
+                    raise _bad()
+                pos = child_end
+        else:
+            pos = body_end
+
+
+def _check_webm(data: bytes) -> None:
+    end = len(data)
+    element, body, header_end = _ebml_element(data, 0, end)
+    if element != EBML_HEADER or header_end is None:
+        raise _bad()
+    doctype = None
+    pos = body
+    while pos < header_end:  # the header's children tile it
+        child, child_body, child_end = _ebml_element(data, pos, header_end)
+        if child_end is None:
+            raise _bad()
+        if child == EBML_DOCTYPE:
+            doctype = data[child_body:child_end].rstrip(b"\x00")
+        pos = child_end
+    if doctype not in (b"webm", b"matroska"):
+        raise _bad()
+    element, body, segment_end = _ebml_element(data, header_end, end)
+    # One Segment, reaching exactly the end of the file (an unknown size runs to it).
+    if element != EBML_SEGMENT or (segment_end is not None and segment_end != end):
+        raise _bad()
+    _ebml_children(data, body, end, WEBM_TOP)
+
+
+VIDEO_CHECK = {"video/mp4": _check_mp4, "video/webm": _check_webm}
+
+
 # --- text ----------------------------------------------------------------------------------------------
+
+# A browser or an unzip tool finds these anywhere in a file; a chat log or an error message has
+# no need of them, so a text file carrying one is refused rather than stored as text/plain.
+TEXT_FORBIDDEN = ("<script", "<html", "<iframe", "<svg", "pk\x03\x04", "pk\x05\x06")
 
 
 def _is_text(data: bytes) -> bool:
@@ -288,8 +437,12 @@ def _is_text(data: bytes) -> bool:
     except UnicodeDecodeError:
         return False
     # Markup is not a text file: it could run in a browser that guesses types.
-    lowered = text.lstrip("\ufeff \t\r\n").lower()
-    return not lowered.startswith(("<!doctype", "<html", "<svg", "<?xml", "<script", "<body", "<iframe"))
+    lowered = text.lower()
+    if lowered.lstrip("\ufeff \t\r\n").startswith(
+        ("<!doctype", "<html", "<svg", "<?xml", "<script", "<body", "<iframe")
+    ):
+        return False
+    return not any(marker in lowered for marker in TEXT_FORBIDDEN)
 
 
 # --- the checks --------------------------------------------------------------------------------------
@@ -327,6 +480,8 @@ def check_upload(file, *, book) -> Checked:
         data = _reencode(data, content_type)
     elif content_type == PDF_TYPE:
         _check_pdf(data)
+    elif content_type in VIDEO_TYPES:
+        VIDEO_CHECK[content_type](data)
     return Checked(display_name(getattr(file, "name", "")), content_type, data)
 
 

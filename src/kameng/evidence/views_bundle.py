@@ -1,6 +1,7 @@
-"""The evidence bundle download (a party of the case) and the operator's evidence dashboard
-(/operator/evidence/: last seal, last audit, buttons to seal or audit now). Thin: parse, call one
-function, render."""
+"""The evidence bundle download (a party of the case), the public trust anchors a bundle is checked
+against (/evidence/keys/: the platform's seal key and TSA certificates, for anyone), and the
+operator's evidence dashboard (/operator/evidence/: last seal, last audit, buttons to seal or audit
+now). Thin: parse, call one function, render."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from kameng.accounts.models import Role
 from kameng.accounts.permissions import login_required, role_required
 from kameng.aftersales.selectors import case_for
 from kameng.core.errors import DomainError
-from kameng.evidence import audit, bundle
+from kameng.evidence import audit, bundle, tsa
+from kameng.evidence.verify import sha256_hex
 
 MAX_ID = 2**53  # larger ids cannot exist
 
@@ -34,6 +36,36 @@ def download_bundle(request: HttpRequest, case_id: int) -> HttpResponse:
         raise DomainError("not_found")
     case = case_for(request.user, case_id)
     return bundle_response(bundle.build_bundle(user=request.user, case_id=case.pk), bundle.bundle_name(case))
+
+
+def _pem_response(text: str, filename: str) -> HttpResponse:
+    response = HttpResponse(text, content_type="application/x-pem-file")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "public, max-age=300"  # keys change rarely; a rotation shows soon
+    return response
+
+
+@require_GET
+def trust_keys(request: HttpRequest) -> HttpResponse:
+    """Public: what a bundle's seals must verify against, with fingerprints to compare."""
+    keys = [{"pem": pem, "fingerprint": tsa.key_fingerprint(pem)} for pem in tsa.published_seal_keys()]
+    ca = tsa.published_tsa_ca()
+    context = {"keys": keys, "tsa_ca": ca, "tsa_ca_sha256": sha256_hex(ca.encode("utf-8")) if ca else ""}
+    return render(request, "evidence/keys.html", context)
+
+
+@require_GET
+def seal_key_pem(request: HttpRequest) -> HttpResponse:
+    return _pem_response("".join(tsa.published_seal_keys()), "seal-ed25519.pem")
+
+
+@require_GET
+def tsa_ca_pem(request: HttpRequest) -> HttpResponse:
+    ca = tsa.published_tsa_ca()
+    if not ca:
+        raise DomainError("not_found")  # no TSA configured: seals are signed with the platform key
+    return _pem_response(ca, "tsa-ca.pem")
 
 
 @role_required(Role.OPERATOR)

@@ -29,7 +29,20 @@ def _media(settings, tmp_path):
 
 
 @pytest.fixture
-def stamper():
+def stamper(settings, _media):
+    # The configured seal key: the audit and `kameng evidence verify` trust exactly that one.
+    return tsa.Ed25519Timestamper(settings.KAMENG_SEAL_KEY_FILE, clock=lambda: datetime.now(UTC))
+
+
+@pytest.fixture
+def trusted_key(stamper) -> str:
+    """The platform's public key as /evidence/keys/seal-ed25519.pem publishes it."""
+    return stamper.public_pem
+
+
+@pytest.fixture
+def forger():
+    """Someone else's key: what a bundle forged from scratch is signed with."""
     return tsa.Ed25519Timestamper(Ed25519PrivateKey.generate(), clock=lambda: datetime.now(UTC))
 
 

@@ -17,6 +17,7 @@ from kameng.evidence.audit import run_audit
 from kameng.evidence.models import AuditRun, EvidenceItem, Seal
 from kameng.evidence.tests.e3_support import (  # noqa: F401 (fixtures)
     _media,
+    forger,
     other_case,
     sealed_case,
     stamper,
@@ -143,8 +144,10 @@ def test_file_swap_with_its_columns_is_named_by_the_timeline(sealed_case, other_
     evidence.added event on each case's chain still names the original."""
     mine = EvidenceItem.objects.filter(case=sealed_case).first()
     theirs = EvidenceItem.objects.filter(case=other_case).first()
-    EvidenceItem.objects.filter(pk=mine.pk).update(file=theirs.file.name, sha256=theirs.sha256)
-    EvidenceItem.objects.filter(pk=theirs.pk).update(file=mine.file.name, sha256=mine.sha256)
+    # In SQL, as an attacker would: the model refuses to rewrite these columns.
+    swap = f"UPDATE {_table(EvidenceItem)} SET file = %s, sha256 = %s WHERE id = %s"
+    _sql(swap, [theirs.file.name, theirs.sha256, mine.pk])
+    _sql(swap, [mine.file.name, mine.sha256, theirs.pk])
     problems = found(run_audit())
     assert any(p.startswith(f"evidence item {mine.pk} ") and sealed_case.stream in p for p in problems), problems
     assert any(p.startswith(f"evidence item {theirs.pk} ") and other_case.stream in p for p in problems), problems
@@ -165,6 +168,65 @@ def test_altered_seal_token_is_named(sealed_case):
     Seal.objects.filter(pk=seal.pk).update(token=bytes(token))
     problems = found(run_audit())
     assert any(p.startswith(f"seal {seal.pk}: the ed25519 token does not verify") for p in problems), problems
+
+
+def test_deleted_row_and_file_are_named_by_their_evidence_added_event(sealed_case):
+    item = EvidenceItem.objects.filter(case=sealed_case).first()
+    event = Event.objects.get(stream=sealed_case.stream, kind="evidence.added", payload__item=item.pk)
+    Path(item.file.path).unlink()
+    # Evidence refuses deletion through the ORM; someone with database access does not ask it.
+    _sql(f"DELETE FROM {_table(EvidenceItem)} WHERE id = %s", [item.pk])
+    problems = found(run_audit())
+    assert problems == [
+        f"{sealed_case.stream} #{event.seq}: evidence.added for item {item.pk} (sha256 {item.sha256[:16]}…), "
+        "but no such evidence item is stored on this case (row and file deleted or moved)"
+    ], problems
+
+
+def test_seal_re_signed_with_another_key_is_named(sealed_case, forger):
+    """Whoever can write the seal row can re-sign it with a key of their own and store that key as
+    its verifier; the audit trusts only the configured seal key."""
+    seal = Seal.objects.get()
+    stamp = forger.stamp(seal.root)
+    Seal.objects.filter(pk=seal.pk).update(
+        token=stamp.token, verifier_pem=stamp.verifier_pem, stamped_at=stamp.stamped_at
+    )
+    problems = found(run_audit())
+    assert len(problems) == 1 and problems[0].startswith(
+        f"seal {seal.pk}: signed by a key that is not the platform's configured one"
+    ), problems
+
+
+def test_seal_verifier_swapped_for_another_key_is_named(sealed_case, forger):
+    seal = Seal.objects.get()
+    Seal.objects.filter(pk=seal.pk).update(verifier_pem=forger.public_pem)
+    problems = found(run_audit())
+    assert problems == [f"seal {seal.pk}: its stored verifier_pem is not the platform's key (which did sign it)"]
+
+
+def test_rfc3161_seal_is_checked_against_the_configured_tsa_certificate(
+    buyer, merchant, card_product, settings, tmp_path
+):
+    from kameng.evidence import tsa
+    from kameng.evidence.sealing import seal_now
+    from kameng.evidence.tests.e3_support import open_case_with_evidence
+    from kameng.evidence.tests.tsa_server import start_tsa
+
+    open_case_with_evidence(buyer, merchant, card_product)
+    servers = [start_tsa(tmp_path / "tsa"), start_tsa(tmp_path / "rogue")]
+    try:
+        seal = seal_now(timestamper=tsa.Rfc3161Timestamper(servers[0].url, servers[0].cert_pem))
+    finally:
+        for server in servers:
+            server.close()
+    cert_file = tmp_path / "tsa-ca.pem"
+    cert_file.write_text(servers[0].cert_pem)
+    settings.KAMENG_TSA_CERT_FILE = str(cert_file)
+    run = run_audit()
+    assert run.ok, found(run)
+    cert_file.write_text(servers[1].cert_pem)  # the configured TSA is not the one that stamped
+    problems = found(run_audit())
+    assert any(p.startswith(f"seal {seal.pk}: signed by a key that is not the platform's") for p in problems), problems
 
 
 def test_command_fails_on_problems(sealed_case, capsys):

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import shutil
 import subprocess
@@ -15,7 +16,7 @@ import pytest
 from kameng.core.errors import DomainError
 from kameng.evidence import tsa
 from kameng.evidence.bundle import build_bundle
-from kameng.evidence.models import EvidenceItem
+from kameng.evidence.models import EvidenceItem, Seal
 from kameng.evidence.sealing import seal_now
 from kameng.evidence.tests.e3_support import (  # noqa: F401 (fixtures)
     _media,
@@ -23,12 +24,18 @@ from kameng.evidence.tests.e3_support import (  # noqa: F401 (fixtures)
     read_zip,
     sealed_case,
     stamper,
+    trusted_key,
 )
-from kameng.evidence.verify import check_bundle, verify_bundle
+from kameng.evidence.verify import NOT_TRUSTED, check_bundle, verify_bundle
 from kameng.orders.tests.conftest import card_product  # noqa: F401 (a fixture)
 from tests.helpers import assert_error
 
-needs_openssl = pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl is not installed")
+
+def _tool(name: str) -> str:
+    # Required, not skipped: the README promises these checks work (CI installs openssl, coreutils).
+    path = shutil.which(name)
+    assert path, f"{name} is not installed; the bundle's hand checks need it"
+    return path
 
 
 def test_bundle_holds_timelines_files_proofs_seals_list_and_readme(sealed_case, buyer, tmp_path):
@@ -71,10 +78,10 @@ def test_bundle_holds_timelines_files_proofs_seals_list_and_readme(sealed_case, 
     assert all(hashlib.sha256(files[p]).hexdigest() == h for p, h in listed.items())
 
 
-def test_untouched_bundle_verifies_and_notes_the_unsealed_tail(sealed_case, buyer, tmp_path):
+def test_untouched_bundle_verifies_and_notes_the_unsealed_tail(sealed_case, buyer, tmp_path, trusted_key):
     path = tmp_path / "bundle.zip"
     path.write_bytes(build_bundle(user=buyer, case_id=sealed_case.pk))
-    report = check_bundle(path)
+    report = check_bundle(path, trusted_keys=[trusted_key])
     assert report.problems == []
     assert report.seals == 1 and report.events > 5
     # The message posted after the seal is chained, not yet sealed: a note, not a failure.
@@ -96,32 +103,44 @@ def test_someone_elses_case_is_not_found(sealed_case, other_buyer):
     assert err.value.code == "not_found"
 
 
-def test_merchant_of_the_case_gets_the_same_bundle(sealed_case, merchant, tmp_path):
+def test_merchant_of_the_case_gets_the_same_bundle(sealed_case, merchant, tmp_path, trusted_key):
     path = tmp_path / "m.zip"
     path.write_bytes(build_bundle(user=merchant, case_id=sealed_case.pk))
-    assert verify_bundle(path) == []
+    assert verify_bundle(path, trusted_keys=[trusted_key]) == []
+    # The key it carries is not enough: the seal is named until a trusted key is given.
+    assert [str(p) for p in verify_bundle(path)] == [f"seal {Seal.objects.get().pk}: {NOT_TRUSTED}"]
 
 
-def test_sha256sum_and_openssl_check_the_bundle_by_hand(sealed_case, buyer, tmp_path):
-    with zipfile.ZipFile(__import__("io").BytesIO(build_bundle(user=buyer, case_id=sealed_case.pk))) as zf:
+def test_sha256sum_and_openssl_check_the_bundle_by_hand(sealed_case, buyer, tmp_path, client, settings):
+    with zipfile.ZipFile(io.BytesIO(build_bundle(user=buyer, case_id=sealed_case.pk))) as zf:
         zf.extractall(tmp_path)
-    if shutil.which("sha256sum"):
-        done = subprocess.run(["sha256sum", "-c", "checksums.sha256"], cwd=tmp_path, capture_output=True, text=True)
-        assert done.returncode == 0, done.stdout + done.stderr
-    if shutil.which("openssl"):
-        stem = next(p for p in (tmp_path / "seals").iterdir() if p.suffix == ".sig").with_suffix("")
-        done = subprocess.run(
-            ["openssl", "pkeyutl", "-verify", "-pubin", "-inkey", f"{stem}.pem", "-rawin",
-             "-in", f"{stem}.msg", "-sigfile", f"{stem}.sig"],
-            capture_output=True, text=True,
-        )  # fmt: skip
-        assert done.returncode == 0, done.stdout + done.stderr
+    done = subprocess.run([_tool("sha256sum"), "-c", "checksums.sha256"], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    # As the README says: the key comes from the platform's page, not from the bundle.
+    key = tmp_path / "seal-ed25519.pem"
+    key.write_bytes(client.get("/evidence/keys/seal-ed25519.pem").content)
+    stem = next(p for p in (tmp_path / "seals").iterdir() if p.suffix == ".sig").with_suffix("")
+    assert key.read_text() == stem.with_suffix(".pem").read_text()  # `cmp`: the bundled copy is that key
+    done = subprocess.run(
+        [_tool("openssl"), "pkeyutl", "-verify", "-pubin", "-inkey", str(key), "-rawin",
+         "-in", f"{stem}.msg", "-sigfile", f"{stem}.sig"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    # The fingerprint the page shows is what openssl + sha256sum print for that file.
+    der = subprocess.run(
+        [_tool("openssl"), "pkey", "-pubin", "-in", str(key), "-outform", "DER"], capture_output=True, check=True
+    ).stdout
+    assert hashlib.sha256(der).hexdigest() in client.get("/evidence/keys/").content.decode()
+    readme = (tmp_path / "README.txt").read_text()
+    assert "-inkey seal-ed25519.pem" in readme and "-CAfile tsa-ca.pem" in readme
+    assert f"{settings.SITE_URL.rstrip('/')}/evidence/keys/seal-ed25519.pem" in readme
 
 
-@needs_openssl
-def test_rfc3161_bundle_verifies_offline_and_with_openssl_ts(buyer, merchant, card_product, tmp_path):
+def test_rfc3161_bundle_verifies_offline_and_with_openssl_ts(buyer, merchant, card_product, tmp_path, settings, client):
     from kameng.evidence.tests.tsa_server import start_tsa
 
+    _tool("openssl")
     case, _shot, _note = open_case_with_evidence(buyer, merchant, card_product)
     server = start_tsa(tmp_path / "tsa")
     try:
@@ -129,18 +148,53 @@ def test_rfc3161_bundle_verifies_offline_and_with_openssl_ts(buyer, merchant, ca
     finally:
         server.close()
     assert seal.method == "rfc3161"
+    cert_file = tmp_path / "configured-tsa.pem"
+    cert_file.write_text(server.cert_pem)
+    settings.KAMENG_TSA_CERT_FILE = str(cert_file)
     path = tmp_path / "bundle.zip"
     path.write_bytes(build_bundle(user=buyer, case_id=case.pk))
-    assert verify_bundle(path) == []
+    ca = client.get("/evidence/keys/tsa-ca.pem").content.decode()
+    assert verify_bundle(path, tsa_ca=[ca]) == []
+    assert [str(p) for p in verify_bundle(path)] == [f"seal {seal.pk}: {NOT_TRUSTED}"]
+    # An Ed25519 key does not vouch for a TSA's token.
+    assert [str(p) for p in verify_bundle(path, trusted_keys=[tsa.published_seal_keys()[0]])] == [
+        f"seal {seal.pk}: {NOT_TRUSTED}"
+    ]
     out = tmp_path / "out"
     with zipfile.ZipFile(path) as zf:
         zf.extractall(out)
+    (out / "tsa-ca.pem").write_text(ca)
     stem = out / "seals" / str(seal.pk)
     done = subprocess.run(
-        ["openssl", "ts", "-verify", "-data", f"{stem}.data", "-in", f"{stem}.tsr", "-CAfile", f"{stem}.pem"],
+        ["openssl", "ts", "-verify", "-data", f"{stem}.data", "-in", f"{stem}.tsr", "-CAfile", str(out / "tsa-ca.pem")],
         capture_output=True, text=True,
     )  # fmt: skip
     assert done.returncode == 0 and "OK" in done.stdout, done.stdout + done.stderr
+
+
+def test_keys_page_publishes_the_seal_key_and_the_tsa_ca(client, settings, tmp_path, trusted_key):
+    page = client.get("/evidence/keys/")  # public: no login
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert tsa.key_fingerprint(trusted_key) in body and 'data-testid="seal-keys"' in body
+    assert "证据核验密钥" in body and "切勿使用证据包里附带的副本" in body  # Chinese by default
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert "Evidence verification keys" in client.get("/evidence/keys/").content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    pem = client.get("/evidence/keys/seal-ed25519.pem")
+    assert pem.status_code == 200 and pem.content.decode() == trusted_key
+    assert pem["Content-Type"] == "application/x-pem-file" and pem["X-Content-Type-Options"] == "nosniff"
+    assert client.get("/evidence/keys/tsa-ca.pem").status_code == 404  # no TSA configured
+    cert_file = tmp_path / "tsa.pem"
+    from kameng.evidence.tests.tsa_server import make_ca_and_tsa
+
+    (tmp_path / "ca").mkdir()
+    make_ca_and_tsa(tmp_path / "ca")
+    chain = (tmp_path / "ca" / "tsa.crt").read_text() + (tmp_path / "ca" / "ca.crt").read_text()
+    cert_file.write_text(chain)
+    settings.KAMENG_TSA_CERT_FILE = str(cert_file)
+    assert client.get("/evidence/keys/tsa-ca.pem").content.decode() == chain
+    assert 'data-testid="tsa-ca-download"' in client.get("/evidence/keys/").content.decode()
 
 
 # --- pages and API -----------------------------------------------------------------------------

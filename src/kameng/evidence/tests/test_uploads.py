@@ -5,6 +5,7 @@ re-encoded without their metadata; PDFs with active content are refused."""
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
 
 import pytest
@@ -203,15 +204,167 @@ def test_png_text_chunks_are_dropped(buyer, case, _media):
     assert b"secret author" not in (_media / item.file.name).read_bytes()
 
 
-def test_markup_text_and_video_by_magic(buyer, case, _media):
+def box(kind: bytes, body: bytes = b"") -> bytes:
+    return struct.pack(">I", 8 + len(body)) + kind + body
+
+
+def mp4_bytes(payload: bytes = b"\x00\x00\x01\x09" * 16) -> bytes:
+    """A minimal ISO BMFF file: ftyp, moov (with its mvhd), mdat."""
+    return (
+        box(b"ftyp", b"isom\x00\x00\x02\x00isomiso2mp41")
+        + box(b"moov", box(b"mvhd", bytes(100)))
+        + box(b"mdat", payload)
+    )
+
+
+def ebml(element: int, body: bytes | None = None, *, unknown: bool = False) -> bytes:
+    head = element.to_bytes((element.bit_length() + 7) // 8, "big")
+    if unknown:
+        return head + b"\x01\xff\xff\xff\xff\xff\xff\xff" + (body or b"")
+    body = body or b""
+    return head + (0x0100000000000000 | len(body)).to_bytes(8, "big") + body
+
+
+def webm_bytes(*, live: bool = False) -> bytes:
+    """EBML header (DocType webm), then a Segment with Info, Tracks and a Cluster; a live recording
+    (a browser's MediaRecorder) leaves the Segment and Cluster sizes unknown."""
+    header = ebml(0x1A45DFA3, ebml(0x4286, b"\x01") + ebml(0x4282, b"webm"))
+    cluster = ebml(0x1F43B675, ebml(0xE7, b"\x00") + ebml(0xA3, b"\x81\x00\x00\x80" + bytes(32)), unknown=live)
+    body = ebml(0x1549A966, ebml(0x2AD7B1, b"\x0f\x42\x40")) + ebml(0x1654AE6B, ebml(0xAE, ebml(0xD7, b"\x01")))
+    return header + ebml(0x18538067, body + cluster + cluster, unknown=live)
+
+
+def test_markup_text_and_video_by_content(buyer, case, _media):
     with pytest.raises(DomainError) as err:
         services.upload_evidence(
             user=buyer, case_id=case.pk, file=upload("a.txt", b"<svg onload=alert(1)>"), kind="other"
         )
     assert err.value.code == "evidence.file_type"
-    mp4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 64
-    item = services.upload_evidence(user=buyer, case_id=case.pk, file=upload("v.bin", mp4), kind="other")
-    assert (item.content_type, item.file.name.rsplit(".", 1)[1]) == ("video/mp4", "mp4")
+    for data, content_type, ext in (
+        (mp4_bytes(), "video/mp4", "mp4"),
+        (mp4_bytes()[: -(8 + 64)] + b"\x00\x00\x00\x00mdat" + bytes(8), "video/mp4", "mp4"),  # size 0: to the end
+        (webm_bytes(), "video/webm", "webm"),
+        (webm_bytes(live=True), "video/webm", "webm"),
+    ):
+        item = services.upload_evidence(user=buyer, case_id=case.pk, file=upload("v.bin", data), kind="other")
+        assert (item.content_type, item.file.name.rsplit(".", 1)[1]) == (content_type, ext)
+        assert item.file.read() == data
+
+
+def test_mp4_with_a_64_bit_box_size_is_walked():
+    large = struct.pack(">I", 1) + b"mdat" + struct.pack(">Q", 16 + 8) + bytes(8)
+    checked = uploads.check_upload(upload("v.mp4", mp4_bytes()[: -(8 + 64)] + large), book=rulebook.current())
+    assert checked.content_type == "video/mp4"
+
+
+ZIP_TAIL = b"PK\x03\x04\x14\x00" + bytes(24) + b"PK\x05\x06" + bytes(18)
+
+
+@pytest.mark.parametrize(
+    "polyglot",
+    [
+        # The review's example: "ftyp" at byte 4, then HTML and a ZIP.
+        b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom<html><script>alert(1)</script>" + ZIP_TAIL,
+        mp4_bytes() + b"<html><script>alert(1)</script></html>",  # after the last box
+        mp4_bytes() + ZIP_TAIL,
+        box(b"ftyp", b"isom\x00\x00\x02\x00isom") + box(b"mdat", bytes(32)),  # no moov
+        mp4_bytes() + box(b"<ht>", b"<script>alert(1)</script>"),  # a "box" that is not one
+        box(b"ftyp", b"isom\x00\x00\x02\x00") + box(b"moov", b"<html><script>x</script>"),  # moov not boxes
+        mp4_bytes()[:-10],  # the last box runs past the end
+        webm_bytes() + b"<html><script>alert(1)</script></html>",  # after a sized Segment
+        webm_bytes(live=True) + b"<html><script>alert(1)</script></html>",  # inside an unknown-sized one
+        webm_bytes(live=True) + ZIP_TAIL,
+        webm_bytes()[:-3],
+        b"\x1a\x45\xdf\xa3<html><script>alert(1)</script></html>",
+        ebml(0x1A45DFA3, ebml(0x4282, b"webm")) + ebml(0x18538067, ebml(0x1941A469, bytes(16))),  # Attachments
+        ebml(0x1A45DFA3, ebml(0x4282, b"html")) + ebml(0x18538067, ebml(0x1549A966)),  # not a WebM DocType
+    ],
+)
+def test_polyglot_videos_are_refused(buyer, case, _media, polyglot):
+    assert_refused("evidence.bad_file", user=buyer, case=case, file=upload("v.mp4", polyglot), media_root=_media)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "聊天记录\n商家：卡密没问题\n<script>alert(1)</script>\n",
+        "日志\n<HTML><body>x</body></HTML>",
+        "看这里\n<svg onload=alert(1)>",
+        "说明\nPK\x03\x04\x14\x00\x00\x00\x08\x00",  # a ZIP riding inside "text"
+    ],
+)
+def test_text_with_embedded_markup_or_an_archive_is_refused(buyer, case, _media, text):
+    file = upload("chat.txt", text.encode())
+    assert_refused("evidence.file_type", user=buyer, case=case, file=file, media_root=_media)
+
+
+def test_text_with_angle_brackets_that_are_not_markup_is_kept(buyer, case, _media):
+    data = "客服：余额 < 10 元时无法激活，错误码 <E1024>\n".encode()
+    item = services.upload_evidence(user=buyer, case_id=case.pk, file=upload("chat.txt", data), kind="chat_record")
+    assert item.content_type == "text/plain" and item.file.read() == data
+
+
+def _zip_bytes() -> bytes:
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("payload.html", "<script>alert(1)</script>")
+    return archive.getvalue()
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        _zip_bytes(),  # a PDF that is also a ZIP
+        b"<html><script>alert(1)</script></html>",
+        _zip_bytes() + b"\n%%EOF\n",  # a fake end after the ZIP
+        b"\n<html><script>alert(1)</script></html>\n%%EOF\n",
+        b"\n1 0 obj\n<< /Length 40 >>\nstream\n" + _zip_bytes() + b"\nendstream\nendobj\nstartxref\n0\n%%EOF\n",
+    ],
+)
+def test_pdf_with_a_zip_or_html_after_its_end_is_refused(buyer, case, _media, tail):
+    polyglot = pdf_bytes() + tail
+    assert zipfile.is_zipfile(io.BytesIO(polyglot)) or b"<html>" in polyglot
+    assert_refused("evidence.bad_file", user=buyer, case=case, file=upload("a.pdf", polyglot), media_root=_media)
+
+
+def test_pdf_with_an_incremental_update_is_kept(buyer, case, _media):
+    from pypdf import PdfWriter
+
+    original = pdf_bytes()
+    writer = PdfWriter(io.BytesIO(original), incremental=True)
+    writer.add_metadata({"/Title": "付款截图"})
+    out = io.BytesIO()
+    writer.write(out)
+    updated = out.getvalue()
+    assert updated.startswith(original) and updated.count(b"%%EOF") == 2
+    item = services.upload_evidence(user=buyer, case_id=case.pk, file=upload("a.pdf", updated), kind="other")
+    assert item.file.read() == updated
+
+
+def test_evidence_rows_refuse_bulk_delete_and_rewriting_but_withdrawal_works(buyer, case, _media):
+    item = services.upload_evidence(user=buyer, case_id=case.pk, file=upload("a.txt", b"first"), kind="other")
+    rows = EvidenceItem.objects.filter(pk=item.pk)
+    attempts = [
+        rows.delete,
+        EvidenceItem.objects.all().delete,
+        lambda: rows.update(sha256="0" * 64),
+        lambda: rows.update(file="evidence/other.txt"),
+        lambda: rows.update(size=1, withdraw_reason="x"),
+        lambda: EvidenceItem.objects.bulk_update([EvidenceItem(pk=item.pk, sha256="0" * 64)], ["sha256"]),
+        item.delete,
+    ]
+    for attempt in attempts:
+        with pytest.raises(DomainError) as err:
+            attempt()
+        assert err.value.code == "evidence.immutable"
+    item.sha256 = "0" * 64
+    for kwargs in ({}, {"update_fields": ["sha256"]}):
+        with pytest.raises(DomainError):
+            item.save(**kwargs)
+    stored = EvidenceItem.objects.get(pk=item.pk)
+    assert stored.sha256 != "0" * 64 and stored.file.name == item.file.name
+    withdrawn = services.withdraw_evidence(user=buyer, item_id=item.pk, reason="传错了")
+    assert EvidenceItem.objects.get(pk=item.pk).withdrawn_at == withdrawn.withdrawn_at is not None
 
 
 def test_closed_case_takes_no_evidence(buyer, case, _media):

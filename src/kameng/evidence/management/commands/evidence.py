@@ -2,8 +2,10 @@
 
 ``seal`` seals the changed chain heads now (the periodic job does it every KAMENG_SEAL_MINUTES).
 ``verify`` checks a bundle offline (it reads no database; ``python -m kameng.evidence.verify`` does
-the same without Django at all); ``audit`` re-hashes stored files, chains and seals. Both exit
-non-zero when anything fails.
+the same without Django at all). Its seals are checked against ``--trusted-key`` / ``--tsa-ca``
+files, by default this installation's own seal key and KAMENG_TSA_CERT_FILE (never the keys the
+bundle carries). ``audit`` re-hashes stored files, chains and seals. Both exit non-zero when
+anything fails.
 """
 
 from __future__ import annotations
@@ -17,8 +19,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
         sub.add_parser("seal", help="seal every chain head that changed since the last seal")
-        verify = sub.add_parser("verify", help="verify an evidence bundle (ZIP) offline")
-        verify.add_argument("bundle", help="path to the bundle ZIP")
+        from kameng.evidence.verify import add_arguments
+
+        verify = sub.add_parser(
+            "verify", help="verify an evidence bundle (ZIP) offline, against this platform's keys by default"
+        )
+        add_arguments(verify)
         sub.add_parser("audit", help="re-check stored files, chains and seals")
 
     def handle(self, *args, action: str, **options):
@@ -36,10 +42,18 @@ class Command(BaseCommand):
             f"{seal.method} at {seal.stamped_at.isoformat()}"
         )
 
-    def _verify(self, *, bundle: str, **options):
-        from kameng.evidence.verify import main
+    def _verify(self, *, bundles: list[str], trusted_key: list[str], tsa_ca: list[str], **options):
+        from kameng.evidence import tsa
+        from kameng.evidence.verify import read_anchors, run
 
-        if main([bundle]):
+        try:
+            if trusted_key or tsa_ca:
+                keys, cas = read_anchors(trusted_key, tsa_ca)
+            else:  # on the platform host: the anchors it publishes at /evidence/keys/
+                keys, cas = tsa.configured_trust()
+        except (OSError, ValueError) as exc:
+            raise CommandError(f"evidence verify: {exc}") from exc
+        if run(bundles, trusted_keys=keys, tsa_ca=cas, out=self.stdout):
             raise CommandError("evidence verify FAILED")
 
     def _audit(self, **options):
