@@ -53,5 +53,17 @@ def item_file(request, item_id: int = _id()):
     return file_response(selectors.item_for(request.auth, item_id))
 
 
+@router.get(
+    "/proofs/{stream}/{seq}",
+    summary="Inclusion proof of one timeline event up to a sealed, timestamped root",
+    response=dict,
+)
+def proof(request, stream: str, seq: int = Path(..., ge=1, le=2**31 - 1)):
+    """For a stream the caller may see ("order:17", "case:5"). 409 evidence.not_sealed until the
+    next seal covers the event. Check it with evidence.merkle.verify_event_proof and the platform's
+    published key (/evidence/keys/)."""
+    return selectors.proof_for(request.auth, stream=stream, seq=seq)
+
+
 router.add_router("", bundle_router)
 router.add_router("", pdf_router)

@@ -21,3 +21,34 @@ def item_for(user: User, item_id: int) -> EvidenceItem:
     if item is None or not user.is_authenticated or role_on(item.case, user) is None:
         raise DomainError("not_found")
     return item
+
+
+def proof_for(user, *, stream: str, seq: int) -> dict:
+    """The inclusion proof of one event (sealing.event_proof) for someone who may see its stream:
+    a case's parties, or an order's buyer, its shop, and whoever may see one of its cases."""
+    import re
+
+    from kameng.accounts.models import Role
+    from kameng.aftersales.models import Case
+    from kameng.aftersales.selectors import case_for
+    from kameng.aftersales.services import role_on
+    from kameng.evidence.sealing import event_proof
+    from kameng.orders.models import Order
+
+    match = re.fullmatch(r"(case|order):([1-9][0-9]{0,15})", stream or "")
+    if match is None or not isinstance(seq, int) or seq < 1:
+        raise DomainError("not_found")
+    kind, object_id = match.group(1), int(match.group(2))
+    if kind == "case":
+        case_for(user, object_id)
+    else:
+        order = Order.objects.select_related("shop").filter(pk=object_id).first()
+        allowed = order is not None and (
+            order.buyer_id == user.pk
+            or order.shop.owner_id == user.pk
+            or user.role == Role.OPERATOR
+            or any(role_on(c, user) for c in Case.objects.filter(order=order).select_related("shop"))
+        )
+        if not allowed:
+            raise DomainError("not_found")
+    return event_proof(stream=stream, seq=seq)

@@ -59,3 +59,23 @@ def test_bad_uploads_answer_with_their_codes(buyer, other_buyer, case, _media):
     assert_error(client.get("/api/v1/evidence/items/999999/file"), 404, "not_found")
     assert_error(client.get("/api/v1/evidence/items/0/file"), 422)
     assert not EvidenceItem.objects.exists() and media_files(_media) == []
+
+
+def test_an_event_proof_is_served_to_the_parties_only_and_verifies_with_the_published_key(
+    client, buyer, other_buyer, case
+):
+    from kameng.evidence.merkle import verify_event_proof
+    from kameng.evidence.sealing import seal_now
+    from kameng.evidence.tsa import published_seal_keys
+
+    client.force_login(buyer)
+    url = f"/api/v1/evidence/proofs/case:{case.pk}/1"
+    assert client.get(url).json()["error"]["code"] == "evidence.not_sealed"
+    seal_now()
+    proof = client.get(url).json()
+    assert verify_event_proof(proof, trusted_pem=published_seal_keys()[0]) == []
+    assert client.get(f"/api/v1/evidence/proofs/order:{case.order_id}/1").status_code == 200
+    client.force_login(other_buyer)
+    assert client.get(url).status_code == 404
+    assert client.get(f"/api/v1/evidence/proofs/order:{case.order_id}/1").status_code == 404
+    assert client.get("/api/v1/evidence/proofs/payment:1/1").status_code == 404
