@@ -6,11 +6,16 @@ from __future__ import annotations
 from ninja import Path, Query, Router
 
 from kameng.accounts.auth import api_auth
-from kameng.orders import selectors, services
+from kameng.core.errors import DomainError
+from kameng.ledger.models import AccountKind
+from kameng.ledger.selectors import balance_of
+from kameng.orders import remedies, selectors, services
 from kameng.orders.schemas import (
     MAX_ID,
     BalanceOut,
     EventOut,
+    FundIn,
+    FundOut,
     LedgerCheckOut,
     NoteIn,
     OrderIn,
@@ -124,6 +129,29 @@ def ledger_check(request):
         "postings": report.postings,
         "total_fen": report.total_fen,
         "breaches": report.breaches,
+    }
+
+
+@router.post(
+    "/operator/guarantee-fund",
+    auth=api_auth,
+    response=FundOut,
+    summary="Top up the guarantee fund (保障基金, operator); send an Idempotency-Key",
+)
+def fund_guarantee(request, payload: FundIn):
+    # The key makes a retried request move the money once (the ledger source is unique).
+    key = (request.headers.get("Idempotency-Key") or "").strip()
+    if not key or len(key) > 100 or not key.isprintable():
+        raise DomainError("orders.idempotency_key_required")
+    remedies.fund_guarantee(
+        operator=request.auth,
+        amount_fen=payload.amount_fen,
+        source=f"{request.auth.pk}:{key}",
+        from_commission=payload.origin == "commission",
+    )
+    return {
+        "guarantee_fund_fen": balance_of(kind=AccountKind.GUARANTEE_FUND),
+        "platform_commission_fen": balance_of(kind=AccountKind.PLATFORM_COMMISSION),
     }
 
 

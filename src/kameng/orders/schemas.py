@@ -40,6 +40,17 @@ class PayoutIn(Schema):
     amount_fen: Annotated[int, Field(strict=True, ge=1, le=10**12)]
 
 
+class FundIn(Schema):
+    amount_fen: Annotated[int, Field(strict=True, ge=1, le=10**12)]
+    # "commission": from the platform's commission; "outside": new money from the platform's bank.
+    origin: Annotated[str, Field(pattern="^(commission|outside)$")] = "commission"
+
+
+class FundOut(Schema):
+    guarantee_fund_fen: int
+    platform_commission_fen: int
+
+
 class BatchOut(Schema):
     seq: int
     quantity: int

@@ -443,3 +443,26 @@ def test_ledger_check(operator, buyer, merchant, card_product):
     assert body["ok"] is True and body["breaches"] == [] and body["total_fen"] == 0 and body["entries"] >= 2
     assert_error(ApiClient(merchant).get(f"{BASE}/operator/ledger-check"), 403, "auth.role_required")
     assert_error(ApiClient(buyer).get(f"{BASE}/operator/ledger-check"), 403, "auth.role_required")
+
+
+def test_operator_tops_up_the_guarantee_fund_once_per_idempotency_key(operator, merchant):
+    from kameng.ledger.services import get_or_create_account, transfer
+
+    transfer(
+        source="test:commission-api",
+        from_account=get_or_create_account(kind=AccountKind.GATEWAY_CLEARING),
+        to_account=get_or_create_account(kind=AccountKind.PLATFORM_COMMISSION),
+        amount_fen=5000,
+    )
+    client, url = ApiClient(operator), f"{BASE}/operator/guarantee-fund"
+    body = {"amount_fen": 3000, "origin": "commission"}
+    assert_error(client.post(url, body), 422, "orders.idempotency_key_required")
+    for _ in range(2):  # a retry moves nothing more
+        response = client.post(url, body, headers={"Idempotency-Key": "fund-1"})
+        assert response.json() == {"guarantee_fund_fen": 3000, "platform_commission_fen": 2000}
+    assert_error(client.post(url, {**body, "amount_fen": 9000}, headers={"Idempotency-Key": "fund-2"}), 409)
+    outside = client.post(url, {"amount_fen": 10_000, "origin": "outside"}, headers={"Idempotency-Key": "fund-3"})
+    assert outside.json()["guarantee_fund_fen"] == 13_000
+    assert_error(client.post(url, {**body, "origin": "bank"}, headers={"Idempotency-Key": "x"}), 422, "invalid_input")
+    assert_error(ApiClient(merchant).post(url, body, headers={"Idempotency-Key": "m"}), 403, "auth.role_required")
+    assert balance_of(kind=AccountKind.GUARANTEE_FUND) == 13_000

@@ -380,6 +380,10 @@ class Command(BaseCommand):
             description="充值时提示“卡密无效”，截图见附件。请更换一张。",
             order_key_ids=[okey.pk],
         )
+        # The first seal over every chain so far (the worker seals every KAMENG_SEAL_MINUTES after).
+        from kameng.evidence.sealing import seal_now
+
+        seal_now()
 
     def print_logins(self, host: str, port: int) -> None:
         url = f"http://{host}:{port}"
