@@ -95,6 +95,39 @@ def append_event(
     return append_events(stream=stream, events=[NewEvent(kind, payload, actor, actor_role)])[0]
 
 
+def _checked(stream: str, events: Sequence[NewEvent]) -> list[tuple[NewEvent, int | None, str]]:
+    """Each new event with its actor id and role, after the checks every append makes."""
+    checked = []
+    for new in events:
+        actor_id = getattr(new.actor, "pk", None) if new.actor is not None else None
+        role = new.actor_role or (str(getattr(new.actor, "role", "") or "") if new.actor is not None else SYSTEM_ROLE)
+        _check(stream, new.kind, new.payload, role)
+        checked.append((new, actor_id, role))
+    return checked
+
+
+def _chain(stream: str, checked, *, seq: int, prev_hash: str, created_at) -> tuple[list[Event], int, str]:
+    """The events that continue a stream from (seq, prev_hash), hashed and linked; with the new
+    head's seq and hash."""
+    rows = []
+    for new, actor_id, role in checked:
+        seq += 1
+        fields = {
+            "stream": stream,
+            "seq": seq,
+            "kind": new.kind,
+            "actor_id": actor_id,
+            "actor_role": role,
+            "payload": new.payload,
+            "created_at": created_at,
+            "prev_hash": prev_hash,
+        }
+        event = Event(**fields, hash=event_hash(**fields), digests=field_digests(**fields))
+        rows.append(event)
+        prev_hash = event.hash
+    return rows, seq, prev_hash
+
+
 def append_events(*, stream: str, events: Sequence[NewEvent], new_stream: bool = False) -> list[Event]:
     """Append several events to one stream under one head lock: one statement for the lock, one
     insert for all events, one head update, however many events a service records.
@@ -102,12 +135,7 @@ def append_events(*, stream: str, events: Sequence[NewEvent], new_stream: bool =
     ``new_stream=True`` is for a stream whose subject was created in this same transaction (a new
     order): its head is inserted with its final values, and if it existed after all the unique
     constraint refuses the insert and the caller's transaction rolls back."""
-    checked = []
-    for new in events:
-        actor_id = getattr(new.actor, "pk", None) if new.actor is not None else None
-        role = new.actor_role or (str(getattr(new.actor, "role", "") or "") if new.actor is not None else SYSTEM_ROLE)
-        _check(stream, new.kind, new.payload, role)
-        checked.append((new, actor_id, role))
+    checked = _checked(stream, events)
     if not checked:
         return []
     with atomic_unless_in_transaction():
@@ -116,22 +144,7 @@ def append_events(*, stream: str, events: Sequence[NewEvent], new_stream: bool =
         # created_at must not go backwards within a stream.
         now = timezone.now()
         created_at = max(now, head.updated_at) if head.updated_at else now
-        seq, prev_hash, rows = head.seq, head.head_hash, []
-        for new, actor_id, role in checked:
-            seq += 1
-            fields = {
-                "stream": stream,
-                "seq": seq,
-                "kind": new.kind,
-                "actor_id": actor_id,
-                "actor_role": role,
-                "payload": new.payload,
-                "created_at": created_at,
-                "prev_hash": prev_hash,
-            }
-            event = Event(**fields, hash=event_hash(**fields), digests=field_digests(**fields))
-            rows.append(event)
-            prev_hash = event.hash
+        rows, seq, prev_hash = _chain(stream, checked, seq=head.seq, prev_hash=head.head_hash, created_at=created_at)
         insert_rows(rows)
         if new_stream:
             insert_rows([StreamHead(stream=stream, seq=seq, head_hash=prev_hash, updated_at=created_at)])
@@ -148,16 +161,7 @@ def append_to_streams(batches: dict[str, Sequence[NewEvent]]) -> list[Event]:
     if connection.vendor != "postgresql":  # the VALUES-list UPDATE below is PostgreSQL's
         return [e for stream, events in batches.items() for e in append_events(stream=stream, events=events)]
     streams = sorted(s for s, events in batches.items() if events)
-    checked: dict[str, list] = {}
-    for stream in streams:
-        checked[stream] = []
-        for new in batches[stream]:
-            actor_id = getattr(new.actor, "pk", None) if new.actor is not None else None
-            role = new.actor_role or (
-                str(getattr(new.actor, "role", "") or "") if new.actor is not None else SYSTEM_ROLE
-            )
-            _check(stream, new.kind, new.payload, role)
-            checked[stream].append((new, actor_id, role))
+    checked = {stream: _checked(stream, batches[stream]) for stream in streams}
     if not streams:
         return []
     table = connection.ops.quote_name(StreamHead._meta.db_table)
@@ -178,21 +182,10 @@ def append_to_streams(batches: dict[str, Sequence[NewEvent]]) -> list[Event]:
         for stream in streams:
             seq, prev_hash, updated_at = heads[stream]
             created_at = max(now, updated_at) if updated_at else now
-            for new, actor_id, role in checked[stream]:
-                seq += 1
-                fields = {
-                    "stream": stream,
-                    "seq": seq,
-                    "kind": new.kind,
-                    "actor_id": actor_id,
-                    "actor_role": role,
-                    "payload": new.payload,
-                    "created_at": created_at,
-                    "prev_hash": prev_hash,
-                }
-                event = Event(**fields, hash=event_hash(**fields), digests=field_digests(**fields))
-                rows.append(event)
-                prev_hash = event.hash
+            events, seq, prev_hash = _chain(
+                stream, checked[stream], seq=seq, prev_hash=prev_hash, created_at=created_at
+            )
+            rows.extend(events)
             moved.append((stream, seq, prev_hash, created_at))
         insert_rows(rows)
         with connection.cursor() as cursor:
