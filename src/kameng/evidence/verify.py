@@ -211,7 +211,7 @@ class _Bundle:
                     if keep:
                         parts.append(chunk)
         except (zipfile.BadZipFile, OSError, RuntimeError, NotImplementedError, EOFError) as exc:
-            # CRC error, encrypted entry, unknown compression, truncated data
+            # CRC error, encrypted entry, unknown compression (NotImplementedError), truncated data
             self.report.add(name, f"cannot be read from the ZIP ({exc})")
             return None
         digest = h.hexdigest()
@@ -255,18 +255,26 @@ class _Bundle:
 # --- the checks ------------------------------------------------------------------------------------
 
 
+def _manifest_list(report, manifest: dict, key: str, *, what: str, missing: str, optional: bool = False) -> list:
+    """A list the manifest must hold, capped at MAX_MEMBERS entries (a hostile bundle may list millions)."""
+    listed = manifest.get(key)
+    if listed is None and optional:
+        return []
+    if not isinstance(listed, list):
+        report.add(MANIFEST, missing)
+        return []
+    if len(listed) > MAX_MEMBERS:
+        report.add(MANIFEST, f"lists {len(listed)} {what}, more than {MAX_MEMBERS}; only the first are checked")
+        return listed[:MAX_MEMBERS]
+    return listed
+
+
 def _check_files(bundle: _Bundle, manifest: dict) -> dict[str, str]:
     """Every file the manifest lists is there with the hash it states; nothing else is there;
     checksums.sha256 agrees. Returns the actual hash of every file read."""
     report = bundle.report
     actual: dict[str, str] = {}
-    listed = manifest.get("files")
-    if not isinstance(listed, list):
-        report.add(MANIFEST, "has no file list")
-        listed = []
-    if len(listed) > MAX_MEMBERS:
-        report.add(MANIFEST, f"lists {len(listed)} files, more than {MAX_MEMBERS}; only the first are checked")
-        listed = listed[:MAX_MEMBERS]
+    listed = _manifest_list(report, manifest, "files", what="files", missing="has no file list")
     declared: dict[str, str] = {}
     repeated: Counter[str] = Counter()
     for entry in listed:
@@ -605,13 +613,9 @@ def _check_evidence(
             report.add(_where(case_stream, seq), f"a second evidence.added event for item {item}")
         else:
             added[item] = event
-    items = manifest.get("evidence") or []
-    if not isinstance(items, list):
-        report.add(MANIFEST, "the evidence list is unreadable")
-        items = []
-    if len(items) > MAX_MEMBERS:
-        report.add(MANIFEST, f"lists {len(items)} evidence files, more than {MAX_MEMBERS}; only the first are checked")
-        items = items[:MAX_MEMBERS]
+    items = _manifest_list(
+        report, manifest, "evidence", what="evidence files", missing="the evidence list is unreadable", optional=True
+    )
     entries: dict[Any, dict] = {}
     paths: set[str] = set()
     for entry in items:
