@@ -20,6 +20,13 @@ def _tasks_run_in_process(settings):
 
 
 @pytest.fixture(autouse=True)
+def _sandbox_gateway(settings):
+    """Tests opt in to the sandbox payment gateway, as the demo does; a real install has none
+    unless configured (a test that needs that switches it off again)."""
+    settings.KAMENG_PAYMENT_GATEWAYS = ["sandbox"]
+
+
+@pytest.fixture(autouse=True)
 def _postgres_marker(request):
     """Tests marked `postgres` race real threads against PostgreSQL; on SQLite they are skipped
     (CI runs the suite on both)."""

@@ -7,6 +7,7 @@ import logging
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -98,6 +99,12 @@ def _forbidden(request, exc):
 @api.exception_handler(RequestDataTooBig)
 def _too_big(request, exc):
     return _respond(request, DomainError("payload_too_large"))
+
+
+@api.exception_handler(MultiPartParserError)
+def _bad_multipart(request, exc):
+    # e.g. multipart/form-data with no boundary: the client's mistake, not ours
+    return _respond(request, DomainError("bad_request"))
 
 
 @api.exception_handler(Exception)

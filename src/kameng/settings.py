@@ -87,6 +87,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "kameng.core.middleware.NoStoreMiddleware",
     "kameng.core.middleware.DomainErrorMiddleware",
 ]
 
@@ -146,9 +148,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Login throttling: this many failures for one username or one IP within the window lock it out.
+# Login throttling: this many failures for one username from one address (or four times as many from
+# one address for any username) within the window lock that out.
 KAMENG_LOGIN_MAX_FAILURES = int(os.environ.get("KAMENG_LOGIN_MAX_FAILURES", "5"))
 KAMENG_LOGIN_WINDOW_SECONDS = int(os.environ.get("KAMENG_LOGIN_WINDOW_SECONDS", "900"))
+# A username is locked everywhere only after this many times the per-address limit (a distributed guess).
+KAMENG_LOGIN_GLOBAL_FACTOR = int(os.environ.get("KAMENG_LOGIN_GLOBAL_FACTOR", "10"))
 KAMENG_API_TOKEN_TTL_DAYS = int(os.environ.get("KAMENG_API_TOKEN_TTL_DAYS", "30"))
 
 # --- Card-key encryption ----------------------------------------------------------------------
@@ -162,8 +167,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = KAMENG_IMPORT_MAX_BYTES + 512 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = KAMENG_IMPORT_MAX_BYTES + 512 * 1024
 
 # --- Payments and suppliers --------------------------------------------------------------------
-# Gateways offered for wallet top-ups: "sandbox" (built-in test gateway) and/or "epay" (易支付).
-KAMENG_PAYMENT_GATEWAYS = env_list("KAMENG_PAYMENT_GATEWAYS", "sandbox")
+# Gateways offered for wallet top-ups: "epay" (易支付). None by default: without a real gateway the
+# platform offers no top-up (and says so at start). "sandbox", the built-in test gateway with which any
+# buyer credits any amount for free, is for the demo and tests: listing it is an explicit opt-in,
+# warned about on every start and counted by `kameng ledger check`.
+KAMENG_PAYMENT_GATEWAYS = env_list("KAMENG_PAYMENT_GATEWAYS", "")
 KAMENG_TOPUP_MIN_FEN = int(os.environ.get("KAMENG_TOPUP_MIN_FEN", "1"))
 KAMENG_TOPUP_MAX_FEN = int(os.environ.get("KAMENG_TOPUP_MAX_FEN", "5000000"))
 KAMENG_PAYMENT_TTL_MINUTES = int(os.environ.get("KAMENG_PAYMENT_TTL_MINUTES", "30"))
@@ -253,6 +261,28 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if env_bool("KAMENG_BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Served over TLS (secure cookies, or a TLS proxy in front): plain HTTP is redirected and browsers
+# are told to come back over HTTPS only (HSTS, a year unless KAMENG_HSTS_SECONDS says otherwise).
+# /healthz stays reachable over plain HTTP for load balancers.
+if SESSION_COOKIE_SECURE or env_bool("KAMENG_BEHIND_TLS_PROXY", False):
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_HSTS_SECONDS = int(os.environ.get("KAMENG_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("KAMENG_HSTS_INCLUDE_SUBDOMAINS", False)
+# A Content-Security-Policy on every response (django-csp): scripts only from our own static files
+# (no inline script, no eval, so an injected <script> or on*= attribute never runs), nothing
+# framed, no plugins. Inline style="" attributes stay allowed: they carry no script.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 EMAIL_BACKEND = os.environ.get("KAMENG_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("KAMENG_EMAIL_FROM", "Kameng <noreply@kameng.local>")

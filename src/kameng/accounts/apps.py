@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class AccountsConfig(AppConfig):
     name = "kameng.accounts"
     label = "accounts"
+
+    def ready(self) -> None:
+        from kameng.accounts.services import prune_login_failures
+        from kameng.core.periodic import register
+
+        register("login_failures_pruned", lambda now: prune_login_failures())

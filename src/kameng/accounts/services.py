@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from kameng.accounts.models import ApiToken, LoginFailure, Role, User
 from kameng.core.errors import DomainError
@@ -50,23 +54,32 @@ def create_user(
     return user
 
 
-def _failures_since(*, username: str, ip: str | None):
+def _failures_since(*, username: str, ip: str | None) -> tuple[int, int, int]:
+    """Recent failures for this username from this address, for this username from anywhere, and
+    from this address for any username."""
     since = timezone.now() - timedelta(seconds=settings.KAMENG_LOGIN_WINDOW_SECONDS)
-    by_user = LoginFailure.objects.filter(username__iexact=username, at__gte=since).count()
-    by_ip = LoginFailure.objects.filter(ip=ip, at__gte=since).count() if ip else 0
-    return by_user, by_ip
+    recent = LoginFailure.objects.filter(at__gte=since)
+    of_user = recent.filter(username__iexact=username)
+    by_pair = of_user.filter(ip=ip).count() if ip else of_user.filter(ip__isnull=True).count()
+    by_user = of_user.count()
+    by_ip = recent.filter(ip=ip).count() if ip else 0
+    return by_pair, by_user, by_ip
 
 
 def login_with_throttle(*, username: str, password: str, ip: str | None, request=None) -> User:
-    """Check credentials, refusing early once a username or address has failed too often.
+    """Check credentials, refusing early once a username has failed too often from this address,
+    an address too often for anyone, or a username far too often from everywhere.
 
+    A stranger's wrong passwords lock only their own address out of someone's account: the owner,
+    from anywhere else, still gets in. Only many failures from many addresses (a distributed
+    guess) lock the username everywhere, later, and the owner then signs in with an e-mailed link.
     The lock-out applies even to the right password, otherwise the throttle would tell a guesser
     when they had hit it. Throttling counts rows, so it holds across worker processes."""
     username = (username or "").strip()
     limit = settings.KAMENG_LOGIN_MAX_FAILURES
-    by_user, by_ip = _failures_since(username=username, ip=ip)
+    by_pair, by_user, by_ip = _failures_since(username=username, ip=ip)
     # An address gets more room than one username: several people can share an office NAT.
-    if by_user >= limit or by_ip >= limit * 4:
+    if by_pair >= limit or by_ip >= limit * 4 or by_user >= limit * settings.KAMENG_LOGIN_GLOBAL_FACTOR:
         raise DomainError("auth.locked_out", minutes=max(1, settings.KAMENG_LOGIN_WINDOW_SECONDS // 60))
     user = authenticate(request, username=username, password=password)
     if user is None:
@@ -76,6 +89,37 @@ def login_with_throttle(*, username: str, password: str, ip: str | None, request
         LoginFailure.objects.create(username=username[:150], ip=ip)
         raise DomainError("auth.invalid_credentials")
     LoginFailure.objects.filter(username__iexact=username).delete()
+    return user
+
+
+def send_login_link(*, username: str, link_for: Callable[[User, str], str]) -> None:
+    """E-mail a one-time sign-in link to the account's owner: their way in while the username is
+    locked. Silent whatever happens, so it tells nobody whether an account or address exists.
+    The token is Django's password-reset token: it expires (PASSWORD_RESET_TIMEOUT) and dies as
+    soon as it is used (it covers last_login)."""
+    user = User.objects.filter(username__iexact=(username or "").strip(), is_active=True).exclude(email="").first()
+    if user is None:
+        return
+    url = link_for(user, default_token_generator.make_token(user))
+    with translation.override(settings.LANGUAGE_CODE):
+        send_mail(
+            subject=_("Your Kameng sign-in link"),
+            message=_(
+                "Someone (we hope you) asked for a link to sign in as %(username)s. It works once, "
+                "for a limited time:\n\n%(url)s\n\nIf it was not you, ignore this message."
+            )
+            % {"username": user.username, "url": url},
+            from_email=None,
+            recipient_list=[user.email],
+        )
+
+
+def login_with_link(*, user_id: int, token: str) -> User:
+    """The user an e-mailed sign-in link is for; their failed logins are forgotten."""
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not default_token_generator.check_token(user, token):
+        raise DomainError("not_found")
+    LoginFailure.objects.filter(username__iexact=user.username).delete()
     return user
 
 

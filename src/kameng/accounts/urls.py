@@ -5,6 +5,8 @@ from kameng.accounts import views
 app_name = "accounts"
 urlpatterns = [
     path("accounts/login/", views.login_view, name="login"),
+    path("accounts/login/link/", views.login_link_request_view, name="login_link_request"),
+    path("accounts/login/link/<int:user_id>/<str:token>/", views.login_link_view, name="login_link"),
     path("accounts/logout/", views.logout_view, name="logout"),
     path("accounts/tokens/", views.tokens_view, name="tokens"),
 ]

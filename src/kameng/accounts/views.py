@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -49,6 +50,32 @@ def login_view(request):
         {"form": form, "error": error, "next": _safe_next(request, "")},
         status=status,
     )
+
+
+@require_http_methods(["GET", "POST"])
+def login_link_request_view(request):
+    """Ask for a sign-in link by e-mail (the owner's way in while their username is locked)."""
+    sent = False
+    if request.method == "POST":
+        username = (request.POST.get("username") or "")[:150]
+        services.send_login_link(
+            username=username,
+            link_for=lambda user, token: request.build_absolute_uri(
+                reverse("accounts:login_link", kwargs={"user_id": user.pk, "token": token})
+            ),
+        )
+        sent = True
+    return render(request, "accounts/login_link.html", {"sent": sent})
+
+
+@require_http_methods(["GET", "POST"])
+def login_link_view(request, user_id: int, token: str):
+    """GET shows a button, POST signs in: mail scanners that follow links must not use it up."""
+    if request.method == "POST":
+        user = services.login_with_link(user_id=user_id, token=token[:100])
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return redirect("/")
+    return render(request, "accounts/login_link.html", {"confirm": True})
 
 
 @require_POST

@@ -6,7 +6,6 @@ Lock order (see docs/concurrency.md): shop → product.
 from __future__ import annotations
 
 import re
-import re._parser as sre_parser
 from typing import Any
 
 from django.db import connection, transaction
@@ -18,6 +17,7 @@ from django.utils.translation import gettext as _
 from kameng.accounts.models import Role, User
 from kameng.accounts.permissions import require_role
 from kameng.catalog.models import Category, DeliveryKind, Product
+from kameng.catalog.patterns import PATTERN_MAX, fullmatches, pattern_error
 from kameng.core.errors import DomainError
 from kameng.shops.models import Shop
 
@@ -26,7 +26,6 @@ MONEY_MAX_FEN = 100_000_000
 QUANTITY_CAP = 1000
 MANUAL_HOURS_MAX = 168
 MAX_REQUIRED_FIELDS = 8
-PATTERN_MAX = 200
 VALUE_MAX = 128
 FIELD_KEY_RE = re.compile(r"[a-z][a-z0-9_]{0,31}")
 FIELD_DEF_KEYS = {"key", "label_zh", "label_en", "pattern", "help_zh", "help_en"}
@@ -88,36 +87,6 @@ def adjust_stock(*, product_id: int, delta: int, only_if_card_key: bool = False)
 # --- validation --------------------------------------------------------------------------------
 
 
-_REPEATS = {"MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"}
-
-
-def _subpatterns(av: object):
-    if isinstance(av, sre_parser.SubPattern):
-        yield av
-    elif isinstance(av, (tuple, list)):
-        for item in av:
-            yield from _subpatterns(item)
-
-
-def _nested_unbounded_repeat(node, *, in_multi: bool = False, in_unbounded: bool = False) -> bool:
-    """True for shapes like ``(a+)+`` or ``(a{1,5})*``: a repeat inside a repeat where one of them is
-    unbounded. Merchants write these patterns and buyers' input runs through them, so a pattern
-    that can backtrack exponentially would let anyone stall a worker."""
-    for op, av in node:
-        if str(op) in _REPEATS:
-            _lo, hi, sub = av
-            unbounded, multi = hi == sre_parser.MAXREPEAT, hi > 1
-            if (in_multi and unbounded) or (in_unbounded and multi):
-                return True
-            if _nested_unbounded_repeat(sub, in_multi=in_multi or multi, in_unbounded=in_unbounded or unbounded):
-                return True
-        else:
-            for sub in _subpatterns(av):
-                if _nested_unbounded_repeat(sub, in_multi=in_multi, in_unbounded=in_unbounded):
-                    return True
-    return False
-
-
 def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -166,13 +135,8 @@ def clean_required_fields(definitions: object) -> list[dict[str, str]]:
         pattern = row["pattern"]
         if len(pattern) > PATTERN_MAX:
             errors[f"{where}.pattern"] = _("At most %(n)d characters.") % {"n": PATTERN_MAX}
-        else:
-            try:
-                re.compile(pattern)
-                if _nested_unbounded_repeat(sre_parser.parse(pattern)):
-                    errors[f"{where}.pattern"] = _("Nested repetition like (a+)+ is not allowed: it can be very slow.")
-            except (re.error, RecursionError, OverflowError) as exc:
-                errors[f"{where}.pattern"] = _("Not a valid regular expression: %(error)s") % {"error": exc}
+        elif (problem := pattern_error(pattern)) is not None:
+            errors[f"{where}.pattern"] = _("Not a valid regular expression: %(error)s") % {"error": problem}
         cleaned.append({name: row[name] for name in ("key", "label_zh", "label_en", "pattern", "help_zh", "help_en")})
     if errors:
         raise DomainError("catalog.invalid_field_definitions", fields=errors)
@@ -382,7 +346,7 @@ def validate_buyer_fields(*, product: Product, values: dict) -> dict[str, str]:
             errors[key] = _("At most %(n)d characters.") % {"n": VALUE_MAX}
             continue
         pattern = d.get("pattern") or ""
-        if pattern and re.fullmatch(pattern, value) is None:
+        if pattern and not fullmatches(pattern, value):
             help_text = (d.get("help_en") if english else "") or d.get("help_zh") or ""
             errors[key] = _("Does not have the expected format.") + (f" {help_text}" if help_text else "")
             continue

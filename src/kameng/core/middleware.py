@@ -13,6 +13,7 @@ import logging
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.cache import patch_cache_control
 
 from kameng.core.errors import DomainError, payload_for
 
@@ -81,6 +82,21 @@ def _is_error_shape(response: HttpResponse) -> bool:
     except (ValueError, AttributeError):
         return False
     return isinstance(data, dict) and isinstance(data.get("error"), dict) and "code" in data["error"]
+
+
+class NoStoreMiddleware:
+    """API answers and every page a signed-in user sees carry ``Cache-Control: no-store``: a shared
+    computer's back button or a proxy must not keep someone's wallet, orders or card keys."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if is_api(request) or (user is not None and user.is_authenticated):
+            patch_cache_control(response, no_store=True, private=True)
+        return response
 
 
 class LanguageMiddleware:

@@ -1,12 +1,16 @@
 from datetime import datetime
+from typing import Annotated
 
 from ninja import Field, Schema
 
 from kameng.inventory.models import CardKeyStatus
 
+# A database id: anything above a bigint is a client mistake (422), never a query.
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
 
 class ImportTextIn(Schema):
-    product_id: int = Field(..., ge=1)
+    product_id: Id
     # Characters, not bytes: the service enforces KAMENG_IMPORT_MAX_BYTES on the UTF-8 size.
     text: str = Field(..., min_length=1)
 
@@ -32,7 +36,8 @@ class ReportOut(Schema):
     accepted: int
     accepted_lines: list[int]
     duplicates_in_file: list[DuplicateInFileOut]
-    duplicates_on_platform: list[LineOut] = Field(..., description="already held on the platform (any shop)")
+    duplicates_in_shop: list[LineOut] = Field([], description="lines whose code this shop already holds")
+    duplicates_elsewhere: int = Field(0, description="how many codes another shop already holds (no lines)")
     malformed: list[MalformedOut]
     header_skipped: bool
     total_lines: int
@@ -72,7 +77,7 @@ class CardKeyOut(Schema):
 
 
 class RevokeIn(Schema):
-    key_ids: list[int] = Field(..., min_length=1, max_length=1000)
+    key_ids: list[Id] = Field(..., min_length=1, max_length=1000)
 
 
 class RevokeOut(Schema):

@@ -47,7 +47,8 @@ def report_rows(batch: ImportBatch) -> dict:
     return {
         "batch": batch,
         "duplicates_in_file": report.get("duplicates_in_file", []),
-        "duplicates_on_platform": report.get("duplicates_on_platform", []),
+        "duplicates_in_shop": report.get("duplicates_in_shop", []),
+        "duplicates_elsewhere": report.get("duplicates_elsewhere", 0),
         "malformed": [
             {"line": m["line"], "reason": m["reason"], "label": REASONS.get(m["reason"], m["reason"])}
             for m in report.get("malformed", [])

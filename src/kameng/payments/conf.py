@@ -9,7 +9,8 @@ from django.conf import settings
 
 
 def enabled_gateway_names() -> list[str]:
-    return list(getattr(settings, "KAMENG_PAYMENT_GATEWAYS", ["sandbox"]))
+    """None unless configured: the sandbox is never on by default (see payments.checks)."""
+    return list(getattr(settings, "KAMENG_PAYMENT_GATEWAYS", []))
 
 
 def topup_min_fen() -> int:

@@ -8,8 +8,8 @@ from ninja import Field, Schema
 
 class TopupIn(Schema):
     amount_fen: Annotated[int, Field(strict=True, description="whole fen, e.g. 1000 = ¥10.00")]
-    gateway: Annotated[str, Field(min_length=1, max_length=32)] = "sandbox"
-    order_id: Annotated[int | None, Field(strict=True, ge=1)] = None
+    gateway: Annotated[str | None, Field(min_length=1, max_length=32, description="default: the first enabled")] = None
+    order_id: Annotated[int | None, Field(strict=True, ge=1, le=2**63 - 1)] = None
 
 
 class PaymentOut(Schema):

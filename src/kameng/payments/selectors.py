@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet, Sum
 
 from kameng.accounts.models import Role, User
 from kameng.accounts.permissions import require_role
 from kameng.core.errors import DomainError
+from kameng.core.money_origins import MoneyOrigin
 from kameng.ledger.models import AccountKind
 from kameng.ledger.selectors import balance_of, postings_of
-from kameng.payments.models import Payment, SandboxCharge
+from kameng.payments.models import PAID_STATES, Payment, SandboxCharge
 
 
 def payments_of(*, buyer: User) -> QuerySet[Payment]:
@@ -58,4 +59,20 @@ def wallet_history(*, buyer: User, limit: int = 50) -> list[HistoryLine]:
     return [
         HistoryLine(p.entry.source, p.entry.memo, p.amount_fen, p.created_at)
         for p in postings_of(kind=AccountKind.BUYER_WALLET, owner_id=buyer.pk, limit=limit)
+    ]
+
+
+def money_in_by_gateway() -> list[MoneyOrigin]:
+    """What every gateway brought into the wallets (captured top-ups), for `kameng ledger check`.
+    The sandbox is always listed, so a production ledger check shows it at ¥0.00."""
+    rows = {
+        row["gateway"]: row
+        for row in Payment.objects.filter(status__in=PAID_STATES)
+        .values("gateway")
+        .annotate(total=Sum("amount_fen"), n=Count("id"))
+    }
+    rows.setdefault("sandbox", {"gateway": "sandbox", "total": 0, "n": 0})
+    return [
+        MoneyOrigin(name=name, amount_fen=row["total"] or 0, count=row["n"], real=name != "sandbox")
+        for name, row in sorted(rows.items())
     ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -49,8 +49,29 @@ def new_out_trade_no(now: datetime) -> str:
     return now.strftime("%Y%m%d%H%M%S") + secrets.token_hex(10)
 
 
-def start_topup(*, buyer: User, amount_fen: int, gateway: str, order_id: int | None = None) -> Payment:
+# Payments sits below orders and never imports them; orders says who may pay for an order by
+# registering this in its AppConfig.ready(). Until it does, no top-up may name an order.
+OrderPayerCheck = Callable[..., bool]  # (*, buyer: User, order_id: int) -> bool
+_order_payer_check: OrderPayerCheck | None = None
+
+
+def register_order_payer_check(check: OrderPayerCheck | None) -> None:
+    global _order_payer_check
+    _order_payer_check = check
+
+
+def _may_pay_for_order(*, buyer: User, order_id: int) -> bool:
+    return _order_payer_check is not None and bool(_order_payer_check(buyer=buyer, order_id=order_id))
+
+
+def start_topup(*, buyer: User, amount_fen: int, gateway: str | None, order_id: int | None = None) -> Payment:
+    """A pending top-up through an enabled gateway (``None``: the first one enabled). A top-up for an
+    order is only for that order's buyer: anyone else's order, or one that does not exist, is 404."""
     require_role(buyer, Role.BUYER)
+    enabled = conf.enabled_gateway_names()
+    if not enabled:
+        raise DomainError("payments.no_gateway")
+    gateway = gateway or enabled[0]
     if not isinstance(amount_fen, int) or isinstance(amount_fen, bool):
         raise DomainError("payments.invalid_amount", fields={"amount_fen": "must be whole fen"})
     low, high = conf.topup_min_fen(), conf.topup_max_fen()
@@ -62,8 +83,12 @@ def start_topup(*, buyer: User, amount_fen: int, gateway: str, order_id: int | N
             max=format_fen(high),
         )
     get_gateway(gateway)
-    if order_id is not None and (not isinstance(order_id, int) or isinstance(order_id, bool) or order_id < 1):
+    if order_id is not None and (
+        not isinstance(order_id, int) or isinstance(order_id, bool) or not 1 <= order_id < 2**63
+    ):
         raise DomainError("invalid_input", fields={"order_id": "not a valid id"})
+    if order_id is not None and not _may_pay_for_order(buyer=buyer, order_id=order_id):
+        raise DomainError("not_found", fields={"order_id": "no such order of yours"})
     now = timezone.now()
     return Payment.objects.create(
         buyer=buyer,

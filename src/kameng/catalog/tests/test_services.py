@@ -1,3 +1,5 @@
+import time
+
 import pytest
 
 from kameng.catalog import services
@@ -60,8 +62,9 @@ def test_create_product_rules(merchant, product_data, changes, code):
         [{"key": "a", "label_zh": ""}],
         [{"key": "a", "label_zh": "x", "pattern": "([a-z"}],
         [{"key": "a", "label_zh": "x", "pattern": "a" * 201}],
-        [{"key": "a", "label_zh": "x", "pattern": "(a+)+$"}],
-        [{"key": "a", "label_zh": "x", "pattern": "(?:[0-9]{1,5})*"}],
+        [{"key": "a", "label_zh": "x", "pattern": "(?=a)a"}],  # look-around: not in RE2
+        [{"key": "a", "label_zh": "x", "pattern": r"(a)\1"}],  # back-reference: not in RE2
+        [{"key": "a", "label_zh": "x", "pattern": "[0-9]{1000}{1000}"}],  # too big a program
         [{"key": "a", "label_zh": "x", "color": "red"}],
         [{"key": "a", "label_zh": 5}],
         ["a"],
@@ -81,6 +84,29 @@ def test_ordinary_patterns_are_accepted(merchant, product_data, pattern):
     fields = [{"key": "acct", "label_zh": "账号", "pattern": pattern}]
     p = services.create_product(merchant=merchant, **{**product_data, "required_fields": fields})
     assert p.required_fields[0]["pattern"] == pattern and p.required_fields[0]["help_en"] == ""
+
+
+@pytest.mark.parametrize("pattern", ["(a|aa)*c", "(a+)+c", "(?:a{1,5})*c", "(a|a?)+c"])
+def test_patterns_that_backtrack_exponentially_cost_a_worker_nothing(merchant, product_data, pattern):
+    """M2: `(a|aa)*c` took 7 s on 38 characters with Python's re; RE2 answers in linear time."""
+    fields = [{"key": "acct", "label_zh": "账号", "pattern": pattern}]
+    product = services.create_product(
+        merchant=merchant, **{**product_data, "delivery_kind": "direct_topup", "required_fields": fields}
+    )
+    started = time.perf_counter()
+    err(services.validate_buyer_fields, "catalog.invalid_required_field", product=product, values={"acct": "a" * 40})
+    assert time.perf_counter() - started < 0.5
+    assert services.validate_buyer_fields(product=product, values={"acct": "aac"}) == {"acct": "aac"}
+
+
+def test_a_stored_pattern_re2_cannot_take_matches_nothing(merchant, product_data):
+    fields = [{"key": "acct", "label_zh": "账号", "pattern": "[0-9]+"}]
+    product = services.create_product(
+        merchant=merchant, **{**product_data, "delivery_kind": "direct_topup", "required_fields": fields}
+    )
+    Product.objects.filter(pk=product.pk).update(required_fields=[{**product.required_fields[0], "pattern": "(?=1)1"}])
+    product.refresh_from_db()
+    err(services.validate_buyer_fields, "catalog.invalid_required_field", product=product, values={"acct": "1"})
 
 
 def test_card_key_products_ask_nothing(merchant, product_data, topup_fields):

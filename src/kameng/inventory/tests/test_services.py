@@ -61,11 +61,21 @@ def test_duplicates_on_platform_any_shop_any_status(merchant, product, other_mer
     revoke_card_keys(user=other_merchant, key_ids=[revoked.pk])
     batch = import_card_keys(user=merchant, product_id=product.pk, text="NEW1\nshared1\nREVOKED1")
     assert batch.accepted_count == 1
-    assert batch.report["duplicates_on_platform"] == [{"line": 2}, {"line": 3}]
-    # the report never says which shop holds it
-    assert all(set(d) == {"line"} for d in batch.report["duplicates_on_platform"])
+    # L5: codes held by another shop are only counted, so the report tells no merchant which
+    # codes exist elsewhere on the platform
+    assert batch.duplicate_on_platform_count == 2
+    assert batch.report["duplicates_elsewhere"] == 2 and batch.report["duplicates_in_shop"] == []
+    assert "duplicates_on_platform" not in batch.report
     assert stock(product) == 1 and stock(other_product) == 1
     assert CardKey.objects.count() == 3
+
+
+def test_duplicates_within_the_own_shop_are_listed_line_by_line(merchant, product, other_merchant, other_product):
+    import_card_keys(user=merchant, product_id=product.pk, text="MINE1")
+    import_card_keys(user=other_merchant, product_id=other_product.pk, text="THEIRS1")
+    batch = import_card_keys(user=merchant, product_id=product.pk, text="NEW2\nTHEIRS1\nMINE1")
+    assert batch.report["duplicates_in_shop"] == [{"line": 3}]
+    assert batch.report["duplicates_elsewhere"] == 1
 
 
 def test_reimport_of_same_file_accepts_nothing(merchant, product):

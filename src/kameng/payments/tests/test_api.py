@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 TOPUPS = "/api/v1/payments/topups"
 
 
-def test_buyer_starts_a_topup_and_gets_a_checkout_url(buyer, api_client):
+def test_buyer_starts_a_topup_and_gets_a_checkout_url(buyer, api_client, any_order_payable):
     r = api_client(buyer).post(TOPUPS, {"amount_fen": 1234, "gateway": "sandbox", "order_id": 9})
     assert r.status_code == 201, r.content
     body = r.json()

@@ -33,7 +33,7 @@ def notify(params, gateway="sandbox"):
 # --- start_topup ------------------------------------------------------------------------------
 
 
-def test_start_topup_creates_a_pending_payment_with_an_unguessable_trade_number(buyer):
+def test_start_topup_creates_a_pending_payment_with_an_unguessable_trade_number(buyer, any_order_payable):
     p1 = services.start_topup(buyer=buyer, amount_fen=1000, gateway="sandbox", order_id=7)
     p2 = services.start_topup(buyer=buyer, amount_fen=1000, gateway="sandbox")
     assert p1.status == PaymentStatus.PENDING and p1.currency == "CNY" and p1.order_id == 7
@@ -83,7 +83,7 @@ def test_unknown_gateway_and_bad_order_id_are_refused(buyer):
 
 
 def test_a_valid_notification_credits_the_wallet_once_and_signals_on_commit(
-    buyer, topup, sandbox_params, django_capture_on_commit_callbacks
+    buyer, topup, sandbox_params, django_capture_on_commit_callbacks, any_order_payable
 ):
     payment = topup(2500, order_id=42)
     received = []

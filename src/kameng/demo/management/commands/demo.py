@@ -235,8 +235,22 @@ def _random_code(prefix: str) -> str:
     return prefix + "".join(secrets.choice("0123456789") for _ in range(14))
 
 
+def use_sandbox_gateway() -> None:
+    """The demo pays with the sandbox gateway (test money), an opt-in a real install never has by
+    default: on for this process and, through the environment, for the worker it starts."""
+    import os
+
+    from django.conf import settings
+
+    if "sandbox" not in settings.KAMENG_PAYMENT_GATEWAYS:
+        settings.KAMENG_PAYMENT_GATEWAYS = [*settings.KAMENG_PAYMENT_GATEWAYS, "sandbox"]
+    os.environ["KAMENG_PAYMENT_GATEWAYS"] = ",".join(settings.KAMENG_PAYMENT_GATEWAYS)
+
+
 class Command(BaseCommand):
     help = "Migrate, load demo data (only on an empty database) and serve the marketplace."
+    # Checked once the sandbox is on (below), so the warnings describe what actually runs.
+    requires_system_checks = []
 
     def add_arguments(self, parser):
         parser.add_argument("--no-serve", action="store_true", help="seed the configured database and exit")
@@ -244,6 +258,8 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
 
     def handle(self, *args, no_serve: bool, host: str, port: int, **options):
+        use_sandbox_gateway()
+        self.check()
         call_command("migrate", interactive=False, verbosity=0)
         from kameng.accounts.models import User
 
@@ -360,8 +376,8 @@ class Command(BaseCommand):
         """The rulebook and self-check articles, a funded guarantee fund, and one open case."""
         from kameng.aftersales.services import open_case
         from kameng.knowledge.services import install_default_articles
+        from kameng.orders.funds import fund_guarantee
         from kameng.orders.models import Order, OrderKey
-        from kameng.orders.remedies import fund_guarantee
         from kameng.orders.services import reveal_key
         from kameng.rulebook.selectors import current
 
