@@ -9,7 +9,7 @@ from ninja import File, Form, Path, Router, UploadedFile
 from kameng.evidence import selectors, services
 from kameng.evidence.api_bundle import router as bundle_router
 from kameng.evidence.api_pdf import router as pdf_router
-from kameng.evidence.schemas import MAX_ID, EvidenceItemOut, WithdrawIn
+from kameng.evidence.schemas import MAX_ID, AttachedFileOut, EvidenceItemOut, WithdrawIn
 from kameng.evidence.views import file_response
 
 router = Router(tags=["evidence"])
@@ -22,6 +22,15 @@ def _id():
 @router.get("/cases/{case_id}/items", response=list[EvidenceItemOut], summary="Evidence files of a case")
 def list_items(request, case_id: int = _id()):
     return selectors.evidence_for(request.auth, case_id)
+
+
+@router.get(
+    "/cases/{case_id}/attachments",
+    response=list[AttachedFileOut],
+    summary="Files attached to a case (case form and conversation), as evidence",
+)
+def list_attachments(request, case_id: int = _id()):
+    return selectors.attached_files_for(request.auth, case_id)
 
 
 @router.post(

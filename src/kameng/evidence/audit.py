@@ -4,6 +4,9 @@
   case's timeline (so a file swapped with another case's, columns and all, still shows); and the
   other way, every evidence.added event on any case's timeline against its row and file (so a row
   deleted together with its file still shows);
+- every case attachment (case form, conversation) against its own SHA-256 and against a
+  "case.attachment" event of its message on its case's timeline, and every such event against a
+  stored attachment;
 - every timeline stream (``timeline.selectors.verify_all``);
 - every seal: its root recomputed from its leaves, its token verified against the configured trust
   anchors (the seal key's public half, KAMENG_TSA_CERT_FILE; never the verifier stored beside it,
@@ -26,6 +29,7 @@ from django.utils import timezone
 
 from kameng.evidence import merkle
 from kameng.evidence.models import AuditRun, EvidenceItem, Seal, SealLeaf
+from kameng.evidence.verify import pair_attachments
 from kameng.timeline.models import Event
 from kameng.timeline.selectors import verify_all
 
@@ -40,7 +44,8 @@ class _Findings:
         self.problems.append({"item": item, "problem": problem})
 
 
-def _file_hash(item: EvidenceItem) -> str | None:
+def _file_hash(item) -> str | None:
+    """The SHA-256 of an evidence item's or a case attachment's stored bytes, None if unreadable."""
     h = hashlib.sha256()
     try:
         with item.file.storage.open(item.file.name, "rb") as fh:
@@ -90,6 +95,44 @@ def _check_files(found: _Findings) -> int:
                 f"{stream} #{seq}",
                 f"evidence.added for item {item_id} (sha256 {sha[:16]}…), but no such evidence item "
                 f"is stored on this case (row and file deleted or moved)",
+            )
+    return count
+
+
+def _check_attachments(found: _Findings) -> int:
+    from kameng.aftersales.selectors import all_attachments
+
+    recorded: dict[str, list[tuple[int, Any]]] = defaultdict(list)
+    events = Event.objects.filter(kind="case.attachment").order_by("stream", "seq")
+    for stream, seq, payload in events.values_list("stream", "seq", "payload").iterator(chunk_size=2000):
+        if isinstance(payload, dict) and isinstance(payload.get("sha256"), str):
+            recorded[stream].append((seq, payload))
+        else:
+            found.add(f"{stream} #{seq}", "a case.attachment event without a message and sha256")
+    stored: dict[str, list[tuple[int, int, str, str]]] = defaultdict(list)
+    count = 0
+    for att in all_attachments().iterator(chunk_size=500):
+        count += 1
+        label = f"case attachment {att.pk} (case {att.case_id}, {att.file.name})"
+        actual = _file_hash(att)
+        if actual is None:
+            found.add(label, "the stored file is missing or unreadable")
+        elif actual != att.sha256:
+            found.add(label, f"the stored file's sha256 {actual[:16]}… differs from its record {att.sha256[:16]}…")
+        stored[att.case.stream].append((att.pk, att.message_id, att.sha256, label))
+    for stream in sorted(set(recorded) | set(stored)):
+        rows = stored.get(stream, [])
+        paired, left = pair_attachments([(pk, message, sha) for pk, message, sha, _ in rows], recorded.get(stream, []))
+        for pk, message, _sha, label in rows:
+            if pk not in paired:
+                found.add(label, f"no case.attachment event of message {message} with its sha256 on {stream}")
+        payloads = dict(recorded.get(stream, []))
+        for seq in left:
+            sha = str(payloads[seq].get("sha256"))[:16]
+            found.add(
+                f"{stream} #{seq}",
+                f"case.attachment (sha256 {sha}…), but no such attachment is stored on this case "
+                f"(row and file deleted or moved)",
             )
     return count
 
@@ -190,7 +233,7 @@ def run_audit(*, now: datetime | None = None) -> AuditRun:
     """Check everything and record the run; ``run.problems`` name each failing item."""
     run = AuditRun.objects.create(started_at=now or timezone.now())
     found = _Findings()
-    run.files_checked = _check_files(found)
+    run.files_checked = _check_files(found) + _check_attachments(found)
     run.streams_checked = _check_streams(found)
     run.seals_checked = _check_seals(found)
     _check_leaves(found)

@@ -1,14 +1,18 @@
 """The evidence bundle of a case: one ZIP a party can hand to anyone, verifiable without Kameng.
 
-Layout (format ``kameng-evidence-bundle`` version 1; the verifier is ``evidence.verify``)::
+Layout (format ``kameng-evidence-bundle`` version 2, which added attachments/; the verifier is
+``evidence.verify``)::
 
     README.txt                 what is inside and how to check it (zh + en)
     manifest.json              format, case, streams, generated_at, every file's path + sha256,
-                               every evidence file's metadata (withdrawn ones too)
+                               every evidence file's metadata (withdrawn ones too), every case
+                               attachment's metadata (message, author, sha256)
     checksums.sha256           for `sha256sum -c checksums.sha256`
     order-timeline.json        {"stream": "order:17", "events": [every hashed field, hash, digests]}
     case-timeline.json         the same for "case:5"
     evidence/NN-<kind>.<ext>   every file uploaded to the case, as stored
+    attachments/NN-message-<id>.<ext>
+                               every file attached on the case form or in the conversation, as stored
     proofs/<stream>-<seq>.json sealing.event_proof of the LAST SEALED event of each stream
     seals/<id>.json            the seal (root, method, stamped_at, token, verifier); beside it the
                                token as openssl reads it (.tsr + .data for RFC 3161, .sig + .msg
@@ -39,11 +43,13 @@ from django.utils import timezone
 
 from kameng.accounts.models import User
 from kameng.aftersales.models import Case
+from kameng.aftersales.permissions import role_on
 from kameng.aftersales.selectors import case_for
-from kameng.aftersales.services import role_on
 from kameng.core.errors import DomainError
 from kameng.evidence.models import EvidenceItem, Seal, SealLeaf
+from kameng.evidence.selectors import attached_files
 from kameng.evidence.verify import (
+    ATTACHMENTS_DIR,
     CHECKSUMS,
     FORMAT,
     KEYS_PAGE,
@@ -83,7 +89,8 @@ def _event(event: Event) -> dict[str, Any]:
     return {**fields, "hash": event.hash, "digests": event.digests}
 
 
-def _read(item: EvidenceItem) -> bytes | None:
+def _read(item) -> bytes | None:
+    """The stored bytes of an evidence item or a case attachment, or None if they cannot be read."""
     try:
         with item.file.storage.open(item.file.name, "rb") as fh:
             return fh.read()
@@ -162,6 +169,31 @@ def build_bundle(*, user: User, case_id: int, now: datetime | None = None) -> by
             files[path] = data
         evidence.append(entry)
 
+    # Files attached on the case form or in the conversation are evidence too: each is anchored by
+    # the "case.attachment" event (message id + sha256) written on the case timeline when it came.
+    attachments = []
+    for number, att in enumerate(attached_files(case), 1):
+        ext = PurePosixPath(att.file.name).suffix.lower()[:8]
+        path = f"{ATTACHMENTS_DIR}{number:02d}-message-{att.message_id}{ext}"
+        data = _read(att)
+        entry = {
+            "path": path,
+            "attachment": att.pk,
+            "message": att.message_id,
+            "author_role": att.author_role,
+            "from_case_form": att.from_case_form,
+            "original_name": att.name,
+            "content_type": att.content_type,
+            "size": att.size,
+            "sha256": att.sha256,
+            "created_at": att.created_at,
+        }
+        if data is None:
+            entry["missing"] = True
+        else:
+            files[path] = data
+        attachments.append(entry)
+
     for seal in Seal.objects.filter(pk__in=seal_ids).order_by("pk"):
         files[f"seals/{seal.pk}.json"] = _json_bytes(_seal_record(seal))
         try:
@@ -188,6 +220,7 @@ def build_bundle(*, user: User, case_id: int, now: datetime | None = None) -> by
             {"path": path, "sha256": sha256_hex(data), "size": len(data)} for path, data in sorted(files.items())
         ],
         "evidence": evidence,
+        "attachments": attachments,
     }
     files[MANIFEST] = _json_bytes(manifest)
     checksums = "".join(f"{sha256_hex(data)}  {path}\n" for path, data in sorted(files.items()))
@@ -229,11 +262,13 @@ Kameng 证据包 / evidence bundle — 售后单 case {case}
 本证据包包含售后单 {case} 的全部存证记录，可以在没有 Kameng 的电脑上独立核验。
 
 内容：
-  manifest.json         证据包说明：格式版本、售后单号、每个文件的路径与 SHA-256、每份上传证据的信息（含已撤回的）
+  manifest.json         证据包说明：格式版本、售后单号、每个文件的路径与 SHA-256、每份上传证据的信息（含已撤回的）、
+                        每个附件的信息（所属消息、上传方、SHA-256）
   checksums.sha256      全部文件的 SHA-256 校验值
   order-timeline.json   订单时间线 {order_stream}：每条事件的全部入链字段、hash 与 prev_hash
   case-timeline.json    售后时间线 {case_stream}
   evidence/             各方上传的证据文件（按平台保存的原样）
+  attachments/          开启售后单时和售后对话中附带的文件（按平台保存的原样）
   proofs/               每条时间线最后一条已封存事件的包含证明（Merkle 路径）
   seals/                封存记录：Merkle 根、时间戳令牌（.tsr 与 .data，或 .sig 与 .msg）、
                         验证用的证书或公钥副本（.pem，仅供比对，不作为信任依据）
@@ -245,7 +280,8 @@ Kameng 证据包 / evidence bundle — 售后单 case {case}
   3. 事件链：每条事件的 hash = SHA-256(按键排序、无空格、UTF-8 的 JSON：
      stream, seq, kind, actor_id, actor_role, payload, created_at, prev_hash)；
      第一条事件的 prev_hash 为 64 个 0，其后每条的 prev_hash 等于前一条的 hash。
-  4. 上传证据：evidence/ 中每个文件的 SHA-256 必须等于售后时间线上对应 evidence.added 事件记录的 sha256。
+  4. 上传证据：evidence/ 中每个文件的 SHA-256 必须等于售后时间线上对应 evidence.added 事件记录的 sha256；
+     attachments/ 中每个文件的 SHA-256 必须等于售后时间线上同一消息（message）的 case.attachment 事件记录的 sha256。
   5. 封存：proofs/ 中的 leaf 的 head_hash 等于该时间线对应事件的 hash；按 merkle_path 计算
      （叶子 = SHA-256(0x00 || "stream\\nseq\\nhead_hash")，节点 = SHA-256(0x01 || 左 || 右)）得到 seals/ 中的 root。
   6. 时间戳令牌：只能用从平台下载的公钥或证书核验，不能用本证据包里附带的那份——
@@ -273,12 +309,15 @@ machine without Kameng.
 
 Contents:
   manifest.json         format version, case, every file's path and SHA-256, every uploaded
-                        evidence file's metadata (withdrawn ones too)
+                        evidence file's metadata (withdrawn ones too), every attachment's
+                        metadata (its message, who attached it, SHA-256)
   checksums.sha256      the SHA-256 of every file
   order-timeline.json   the order timeline {order_stream}: every event with all hashed fields,
                         its hash and prev_hash
   case-timeline.json    the case timeline {case_stream}
   evidence/             the files the parties uploaded, as the platform stored them
+  attachments/          the files attached when the case was opened and in its conversation,
+                        as the platform stored them
   proofs/               the inclusion proof (Merkle path) of the last sealed event of each timeline,
                         e.g. {proof}
   seals/                each seal: Merkle root, timestamp token (.tsr + .data, or .sig + .msg),
@@ -292,7 +331,8 @@ Check it with standard tools:
      actor_id, actor_role, payload, created_at, prev_hash (keys sorted, no spaces, non-ASCII as
      is). The first event's prev_hash is 64 zeros; each later prev_hash is the previous hash.
   4. Uploads: each file in evidence/ has the sha256 recorded by its evidence.added event on the
-     case timeline.
+     case timeline; each file in attachments/ the sha256 recorded by a case.attachment event of
+     the same message.
   5. Seals: the leaf's head_hash in proofs/ is the hash of that event in the timeline; following
      merkle_path (leaf = SHA-256(0x00 || "stream\\nseq\\nhead_hash"), node = SHA-256(0x01 || left
      || right)) gives the root in seals/.

@@ -1,7 +1,8 @@
 """The evidence list (证据目录) of a case: every record the platform holds on it, numbered.
 
 System records come first, from the two hash chains the case lives on (the order's and the case's),
-grouped by what they prove; then every file a party uploaded, withdrawn ones included and marked.
+grouped by what they prove; then every file a party uploaded, withdrawn ones included and marked,
+and every file attached on the case form or in the conversation.
 Each row carries a SHA-256 (a timeline record's event hash, an upload's file hash) and a time: the
 trusted timestamp of the first seal that covers it, or else the record's own time, marked unsealed.
 
@@ -19,6 +20,8 @@ from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from kameng.aftersales.models import Case
 from kameng.evidence.models import EvidenceItem, EvidenceKind, SealLeaf
+from kameng.evidence.selectors import attached_files
+from kameng.evidence.verify import pair_attachments
 from kameng.orders.selectors import public_payload
 from kameng.timeline.labels import detail_line, kind_label, role_label
 from kameng.timeline.models import Event
@@ -54,12 +57,11 @@ _ORDER_GROUPS = {
 }
 _CASE_GROUPS = {
     "case.message": "messages",
-    "case.attachment": "messages",
     "case.rule": "rulings",
     "case.rule_appeal": "rulings",
 }
 # Not listed as system records: the order chain's copies of case steps (the case chain holds the
-# full record) and the case chain's upload events (each upload is its own row, below).
+# full record) and the case chain's upload and attachment events (each file is its own row, below).
 _SKIPPED_PREFIXES = ("case.", "evidence.")
 
 # 证明目的 of an uploaded item, by its kind.
@@ -89,6 +91,7 @@ class EvidenceRow:
     seq: int | None = None
     item_id: int | None = None
     withdrawn: bool = False
+    attachment_id: int | None = None  # a case attachment (case form or conversation)
 
 
 class _Seals:
@@ -143,7 +146,7 @@ def evidence_list(case: Case) -> list[EvidenceRow]:
             if group is None:
                 if stream == order_stream and event.kind.startswith(_SKIPPED_PREFIXES):
                     continue
-                if stream == case_stream and event.kind.startswith("evidence."):
+                if stream == case_stream and event.kind.startswith(("evidence.", "case.attachment")):
                     continue
                 group = default
             stamped = seals.stamped_at(stream, event.seq)
@@ -201,6 +204,42 @@ def evidence_list(case: Case) -> list[EvidenceRow]:
                 "seq": seq,
                 "item_id": item.pk,
                 "withdrawn": item.withdrawn_at is not None,
+            }
+        )
+
+    # Files attached on the case form or in the conversation, each covered by the seal of the
+    # "case.attachment" event that recorded its message and sha256.
+    attached = attached_files(case)
+    recorded = [(e.seq, e.payload) for e in events_of(stream=case_stream).filter(kind="case.attachment")]
+    attachment_seq, _left = pair_attachments([(a.pk, a.message_id, a.sha256) for a in attached], recorded)
+    for att in attached:
+        seq = attachment_seq.get(att.pk)
+        stamped = seals.stamped_at(case_stream, seq) if seq is not None else None
+        where = (
+            _("attached when the case was opened")
+            if att.from_case_form
+            else _("attached to message #%(message)s") % {"message": att.message_id}
+        )
+        note = _("File %(name)s, %(type)s, %(size)s bytes") % {
+            "name": att.name,
+            "type": att.content_type,
+            "size": att.size,
+        }
+        note = f"{note}; {where}"
+        drafts["uploads"].append(
+            {
+                "title": _("Case attachment: %(name)s") % {"name": att.name},
+                "kind": "case.attachment",
+                "source": _("Attached by the %(role)s") % {"role": role_label(att.author_role)},
+                "sha256": att.sha256,
+                "timestamp": stamped or att.created_at,
+                "note": note if stamped else _unsealed(note),
+                "sealed": stamped is not None,
+                "group": "uploads",
+                "purpose": str(KIND_PURPOSES[EvidenceKind.OTHER]),
+                "stream": case_stream if seq is not None else "",
+                "seq": seq,
+                "attachment_id": att.pk,
             }
         )
 

@@ -20,8 +20,8 @@ from django.utils.translation import pgettext
 
 from kameng.accounts.models import User
 from kameng.aftersales.models import Case, Demand, Offer, Remedy
+from kameng.aftersales.permissions import role_on
 from kameng.aftersales.selectors import case_for
-from kameng.aftersales.services import role_on
 from kameng.catalog.models import DeliveryKind
 from kameng.core.errors import DomainError
 from kameng.core.templatetags.money import format_fen

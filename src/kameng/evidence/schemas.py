@@ -40,3 +40,23 @@ class EvidenceItemOut(Schema):
     @staticmethod
     def resolve_file_url(obj) -> str:
         return reverse("api-v1:evidence_file", kwargs={"item_id": obj.pk})
+
+
+class AttachedFileOut(Schema):
+    """A file attached on the case form or in the conversation: evidence like the uploads."""
+
+    id: int
+    case_id: int
+    message_id: int
+    from_case_form: bool = Field(description="attached by the buyer when opening the case")
+    author_role: str
+    name: str = Field(description="the uploader's file name, for display only")
+    content_type: str
+    size: int
+    sha256: str = Field(description="SHA-256 of the stored bytes, as on the case timeline (case.attachment)")
+    created_at: datetime
+    file_url: str
+
+    @staticmethod
+    def resolve_file_url(obj) -> str:
+        return reverse("api-v1:case_attachment", kwargs={"case_id": obj.case_id, "attachment_id": obj.pk})

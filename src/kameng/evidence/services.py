@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from kameng.accounts.models import User
 from kameng.aftersales.models import Case
-from kameng.aftersales.services import role_on
+from kameng.aftersales.permissions import role_on
 from kameng.core.errors import DomainError
 from kameng.evidence import uploads
 from kameng.evidence.models import EvidenceItem, EvidenceKind

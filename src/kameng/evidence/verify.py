@@ -7,6 +7,7 @@ Django settings, no database — keep it that way (tests/test_offline.py runs it
 What anchors what (each link is checked, and a broken link is named):
 
     evidence file ──sha256──▶ "evidence.added" event on the case timeline
+    case attachment ──message + sha256──▶ "case.attachment" event on the case timeline
     every event ──prev_hash──▶ the event before it (recomputed with timeline.canonical)
     the last sealed event of each stream ──head_hash──▶ a Merkle leaf (proofs/…)
     leaf ──merkle_path──▶ the seal's root ──token──▶ an Ed25519 signature or an RFC 3161 timestamp
@@ -44,7 +45,9 @@ from typing import Any
 from kameng.timeline.canonical import HASHED_FIELDS, ZERO_HASH, canonical_json, field_digests
 
 FORMAT = "kameng-evidence-bundle"
-VERSION = 1
+VERSION = 2  # 2: case attachments (attachments/, the manifest's "attachments") are carried too
+READ_VERSIONS = (1, 2)  # a version-1 bundle carries no attachments: their events are only noted
+ATTACHMENTS_DIR = "attachments/"
 MANIFEST = "manifest.json"
 CHECKSUMS = "checksums.sha256"
 TIMELINE_FILES = {"order": "order-timeline.json", "case": "case-timeline.json"}
@@ -662,6 +665,98 @@ def _check_evidence(
             report.add(name, f"an evidence file with no evidence.added event on {case_stream}")
 
 
+def pair_attachments(
+    files: Iterable[tuple[Any, Any, str]], events: Iterable[tuple[int, Any]]
+) -> tuple[dict[Any, int], list[int]]:
+    """Pair case attachments with the "case.attachment" events that recorded them when they came.
+
+    ``files`` are (key, message id, sha256 of the bytes), ``events`` (seq, payload). The event names
+    the message and the sha256 of the stored file, both in the hashed chain, so a file is anchored
+    exactly when an event recorded its bytes on its message; two identical files on one message pair
+    in order. Returns ({key: seq} for each paired file, the seqs of the events left unpaired)."""
+    waiting: dict[tuple[Any, Any], list[int]] = {}
+    for seq, payload in events:
+        if isinstance(payload, dict):
+            waiting.setdefault((payload.get("message"), payload.get("sha256")), []).append(seq)
+    paired: dict[Any, int] = {}
+    for key, message, sha in files:
+        seqs = waiting.get((message, sha))
+        if seqs:
+            paired[key] = seqs.pop(0)
+    return paired, sorted(seq for seqs in waiting.values() for seq in seqs)
+
+
+def _check_attachments(
+    bundle: _Bundle,
+    manifest: dict,
+    case_events: dict[int, dict],
+    case_stream: str,
+    actual: dict[str, str],
+    declared: set[str],
+    *,
+    carried: bool,
+) -> None:
+    """Both ways, as for uploads: each attached file's bytes are the ones a "case.attachment" event
+    of its message recorded, and each case.attachment event has its file here. A version-1 bundle
+    carried no attachments; its events are noted, not failed."""
+    report = bundle.report
+    events: list[tuple[int, Any]] = []
+    for seq in sorted(case_events):
+        event = case_events[seq]
+        if event.get("kind") != "case.attachment":
+            continue
+        payload = event.get("payload")
+        if not isinstance(payload, dict) or not isinstance(payload.get("sha256"), str):
+            report.add(_where(case_stream, seq), "a case.attachment event without a message and sha256")
+            continue
+        events.append((seq, payload))
+    items = _manifest_list(
+        report, manifest, "attachments", what="attachments", missing="the attachment list is unreadable", optional=True
+    )
+    files: list[tuple[str, Any, str]] = []
+    paths: set[str] = set()
+    for entry in items:
+        if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
+            report.add(MANIFEST, f"unreadable attachment entry {str(entry)[:80]}")
+            continue
+        path = entry["path"]
+        label = _label(path)
+        if not path.startswith(ATTACHMENTS_DIR) or path in paths:
+            report.add(label, f"an attachment path outside {ATTACHMENTS_DIR} or listed twice in the manifest")
+            continue
+        paths.add(path)
+        if entry.get("missing"):
+            report.add(label, "the platform could not read the stored file when the bundle was made")
+            continue
+        got = actual.get(path) or (bundle.digest(path) if path in bundle.names else None)
+        if got is None:
+            if path not in declared and path not in bundle.names:  # else already named by _check_files
+                report.add(label, "listed as an attachment but missing from the bundle")
+            continue
+        if entry.get("sha256") != got:
+            report.add(label, f"sha256 {got[:16]}… differs from the manifest's attachment entry")
+        files.append((path, entry.get("message"), got))
+    paired, unpaired = pair_attachments(files, events)
+    for path, message, got in files:
+        if path not in paired:
+            report.add(
+                _label(path),
+                f"sha256 {got[:16]}… is not recorded by any case.attachment event of message {str(message)[:20]} "
+                f"on {case_stream} (the file was replaced or added)",
+            )
+    by_seq = dict(events)
+    for seq in unpaired:
+        recorded = str(by_seq[seq].get("sha256"))[:16]
+        where = _where(case_stream, seq)
+        if carried:
+            report.add(where, f"case.attachment (sha256 {recorded}…): its file is not in the bundle")
+        else:
+            report.notes.append(f"{where}: a case attachment (sha256 {recorded}…) that version-1 bundles do not carry")
+    for name in sorted(bundle.names):
+        if name.startswith(ATTACHMENTS_DIR) and name not in paths:
+            report.add(name, "an attachment file the manifest does not list as an attachment")
+
+
 def check_bundle(
     path: str | Path, *, trusted_keys: Iterable[str] | None = None, tsa_ca: Iterable[str] | None = None
 ) -> Report:
@@ -680,8 +775,14 @@ def check_bundle(
             if manifest is not None:
                 report.add(MANIFEST, "is not an object")
             return report
-        if manifest.get("format") != FORMAT or manifest.get("version") != VERSION:
-            report.add(MANIFEST, f"not a {FORMAT} version {VERSION} (format {str(manifest.get('format'))[:40]!r})")
+        version = manifest.get("version")
+        if manifest.get("format") != FORMAT or version not in READ_VERSIONS or isinstance(version, bool):
+            wanted = " or ".join(str(v) for v in READ_VERSIONS)
+            report.add(
+                MANIFEST,
+                f"not a {FORMAT} of version {wanted} (format {str(manifest.get('format'))[:40]!r}, "
+                f"version {str(version)[:10]!r})",
+            )
             return report
         actual = _check_files(bundle, manifest)
         listed = manifest.get("files") if isinstance(manifest.get("files"), list) else []
@@ -725,6 +826,9 @@ def check_bundle(
 
         case_stream = str(streams.get("case")) if isinstance(streams, dict) else ""
         _check_evidence(bundle, manifest, timelines.get(case_stream, {}), case_stream, actual, declared)
+        _check_attachments(
+            bundle, manifest, timelines.get(case_stream, {}), case_stream, actual, declared, carried=version >= 2
+        )
     return report
 
 

@@ -1,5 +1,6 @@
-"""The evidence page of a case (/cases/<id>/evidence/): the list, the upload form, withdraw
-buttons for one's own files, and the permission-checked file view. Thin: parse, call one service
+"""The evidence page of a case (/cases/<id>/evidence/): the list (uploads here and the files
+attached on the case form or in the conversation), the upload form, withdraw buttons for one's
+own files, and the permission-checked file view. Thin: parse, call one service
 or selector, render. Refusals come back as a message on the page; someone else's case is "not
 found"."""
 
@@ -12,8 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kameng.accounts.permissions import login_required
+from kameng.aftersales.permissions import role_on
 from kameng.aftersales.selectors import case_for
-from kameng.aftersales.services import role_on
 from kameng.core.errors import DomainError
 from kameng.core.files import stored_file_response
 from kameng.evidence import selectors, services, uploads
@@ -42,6 +43,7 @@ def case_evidence(request: HttpRequest, case_id: int) -> HttpResponse:
     case = case_for(request.user, case_id)
     role = role_on(case, request.user)
     items = selectors.evidence_for(request.user, case_id)
+    attached = selectors.attached_files(case)
     book = rulebook.version(case.rulebook_id)
     return render(
         request,
@@ -50,6 +52,7 @@ def case_evidence(request: HttpRequest, case_id: int) -> HttpResponse:
             "case": case,
             "role": role,
             "items": items,
+            "attached": attached,
             "kinds": EvidenceKind.choices,
             "can_upload": case.is_open and role in services.PARTIES,
             "max_files": services.max_files(book),

@@ -15,6 +15,7 @@ from kameng.accounts.models import Role
 from kameng.accounts.permissions import login_required, role_required
 from kameng.aftersales.selectors import case_for
 from kameng.core.errors import DomainError
+from kameng.core.files import protect_download
 from kameng.evidence import audit, bundle, tsa
 from kameng.evidence.verify import sha256_hex
 
@@ -24,9 +25,7 @@ MAX_ID = 2**53  # larger ids cannot exist
 def bundle_response(content: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(content, content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return protect_download(response)
 
 
 @login_required

@@ -42,7 +42,7 @@ def test_bundle_holds_timelines_files_proofs_seals_list_and_readme(sealed_case, 
     case = sealed_case
     files = read_zip(build_bundle(user=buyer, case_id=case.pk))
     manifest = json.loads(files["manifest.json"])
-    assert manifest["format"] == "kameng-evidence-bundle" and manifest["version"] == 1
+    assert manifest["format"] == "kameng-evidence-bundle" and manifest["version"] == 2
     assert manifest["case_id"] == case.pk
     assert manifest["streams"] == {"order": case.order.stream, "case": case.stream}
     # Every evidence file, withdrawn ones too, with its metadata.
@@ -53,6 +53,7 @@ def test_bundle_holds_timelines_files_proofs_seals_list_and_readme(sealed_case, 
         "evidence/02-supplier_proof.txt",
     ]
     assert manifest["evidence"][1]["withdrawn_at"] and manifest["evidence"][1]["withdraw_reason"] == "传错了"
+    assert manifest["attachments"] == []  # none on this case (test_attachments has them)
     for entry, item in zip(manifest["evidence"], items, strict=True):
         assert hashlib.sha256(files[entry["path"]]).hexdigest() == item.sha256
     # Timelines with every hashed field, the hash and prev_hash.
@@ -206,6 +207,9 @@ def test_download_page_and_api_give_the_zip_to_a_party_only(sealed_case, buyer, 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/zip"
     assert "attachment" in response["Content-Disposition"]
+    # Like every file response (kameng.core.files): nothing in it runs, even opened directly.
+    assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
+    assert response["X-Content-Type-Options"] == "nosniff"
     assert zipfile.is_zipfile(__import__("io").BytesIO(response.content))
     client.force_login(other_buyer)
     assert client.get(f"/cases/{sealed_case.pk}/evidence/bundle.zip").status_code == 404

@@ -72,9 +72,11 @@ def test_a_broken_image_is_refused(buyer, case, _media):
 
 
 def test_decompression_bomb_is_refused(buyer, case, _media, monkeypatch):
-    monkeypatch.setattr(uploads, "MAX_PIXELS", 1000)
+    from kameng.core import uploads as checker
+
+    monkeypatch.setattr(checker, "MAX_PIXELS", 1000)  # the one upload checker's pixel cap
     bomb = image_bytes("PNG", size=(100, 100))  # 10,000 pixels in a few hundred bytes
-    assert_refused("evidence.bad_file", user=buyer, case=case, file=upload("a.png", bomb), media_root=_media)
+    assert_refused("evidence.image_too_large", user=buyer, case=case, file=upload("a.png", bomb), media_root=_media)
 
 
 def test_pdf_with_javascript_is_refused_and_a_plain_pdf_is_kept_as_is(buyer, case, _media):
