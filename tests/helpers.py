@@ -1,4 +1,5 @@
-"""Test helpers: an API client that authenticates like an integration, and the error-shape check."""
+"""Test helpers: an API client that authenticates like an integration, the error-shape check,
+threads for races, and publishing rulebook parameters."""
 
 from __future__ import annotations
 
@@ -83,3 +84,18 @@ def run_threads(n: int, target):
     for t in threads:
         t.join()
     return results, errors
+
+
+def publish_rules(note: str = "test", **params):
+    """Publish the next rulebook version with these parameters changed, the way an operator does
+    (e.g. ``publish_rules(batch_threshold_fen=4000)`` for smaller 分批到账 batches). Orders placed
+    afterwards follow it; orders placed before keep theirs. Returns the new version."""
+    from kameng.accounts.models import Role, User
+    from kameng.rulebook import services
+    from tests.factories import UserFactory
+
+    # An operator the test already has, so that no test meets an operator it did not create.
+    operator = User.objects.filter(role=Role.OPERATOR).order_by("pk").first() or UserFactory(
+        role=Role.OPERATOR, username="rulebook-operator"
+    )
+    return services.publish_version(operator=operator, params=params, clauses=None, note=note)

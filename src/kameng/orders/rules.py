@@ -1,37 +1,60 @@
-"""The order parameters of the after-sales rulebook (售后处理规范), as named settings for now.
+"""The order parameters of the after-sales rulebook (售后处理规范, clauses 8.6–8.9).
 
-Each can be overridden by an environment variable of the same name; the after-sales issue moves
-them into the versioned, operator-editable rulebook. Code reads them only through ``current()``.
+They live in the versioned rulebook with the other parameters, so operators change them by
+publishing a version. An order records the version it was placed under (``Order.rulebook``) and
+reads its protection window and commission from that version through ``for_order()``, so a
+version published later never changes an order already placed (its payment window and 分批到账
+batches are fixed when it is placed). ``current()`` is for what has no order yet: placing one, a
+payout. These were environment variables before; ``rulebook.checks`` warns if one is still set.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
+from kameng.rulebook import selectors as rulebook
 
-def _int(name: str, default: int) -> int:
-    return int(os.environ.get(name, str(default)))
+if TYPE_CHECKING:
+    from kameng.orders.models import Order
 
 
 @dataclass(frozen=True)
 class OrderRules:
+    rulebook_id: int  # the version these come from: what a new order records
+    rulebook_number: int
     payment_window: timedelta  # an unpaid order is cancelled after this
     protection_window: timedelta  # 自动确认: a delivered batch settles this long after delivery
     commission_bps: int  # platform commission at settlement, in basis points of the batch amount
     batch_threshold_fen: int  # 分批到账: orders above this are delivered in batches of at most this value
-    payout_min_fen: int
+    payout_min_fen: int  # a merchant's payout request is at least this
+
+
+def _of(version: rulebook.Rulebook) -> OrderRules:
+    params = version.params
+    return OrderRules(
+        rulebook_id=version.id,
+        rulebook_number=version.number,
+        payment_window=timedelta(minutes=params["payment_window_minutes"]),
+        protection_window=timedelta(hours=params["protection_window_hours"]),
+        commission_bps=params["commission_bps"],
+        batch_threshold_fen=params["batch_threshold_fen"],
+        payout_min_fen=params["payout_min_fen"],
+    )
 
 
 def current() -> OrderRules:
-    return OrderRules(
-        payment_window=timedelta(minutes=_int("KAMENG_PAYMENT_WINDOW_MINUTES", 15)),
-        protection_window=timedelta(hours=_int("KAMENG_PROTECTION_WINDOW_HOURS", 72)),
-        commission_bps=_int("KAMENG_COMMISSION_BPS", 300),
-        batch_threshold_fen=_int("KAMENG_BATCH_THRESHOLD_FEN", 50_000),
-        payout_min_fen=_int("KAMENG_PAYOUT_MIN_FEN", 100),
-    )
+    """The rules in force now (checkout: no query while this process's copy is fresh)."""
+    return _of(rulebook.in_force())
+
+
+def for_order(order: Order) -> OrderRules:
+    """The rules an order was placed under. Orders from before versions were recorded (null)
+    follow the version in force."""
+    if order.rulebook_id is None:
+        return current()
+    return _of(rulebook.version(order.rulebook_id))
 
 
 def split_into_batches(*, quantity: int, unit_price_fen: int, threshold_fen: int) -> list[int]:

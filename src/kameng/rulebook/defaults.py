@@ -20,6 +20,7 @@ REQUIRED: frozenset[str] = frozenset(
         "6.1",
         "7.1", "7.2",
         "8.1", "8.2", "8.3", "8.4", "8.5",
+        "8.6", "8.7", "8.8", "8.9",  # where the order parameters are explained (params.py)
         "9.1",
     }
 )  # fmt: skip
@@ -382,6 +383,51 @@ CLAUSES: tuple[dict[str, str], ...] = (
         "For a replacement, the platform allocates a new card key from the product's inventory to the buyer "
         "and revokes the reported key in the same step. If no key is left in stock, the buyer is refunded "
         "instead.",
+    ),
+    _c(
+        "8.6",
+        "付款与自动确认",
+        "Payment and auto-confirmation",
+        "下单后须在 {payment_window_minutes} 分钟内付款，逾期未付款的订单自动取消。买家的付款全部进入平台担保，"
+        "不直接付给商家。每一批发货后，买家可以确认收货；买家没有确认、也没有进行中的售后单（2.3）的，"
+        "发货 {protection_window_hours} 小时后自动确认收货，该批的担保资金结算给商家。",
+        "An order must be paid within {payment_window_minutes} minutes of being placed; an unpaid order is "
+        "cancelled after that. Every payment is held in the platform's escrow and never goes to the merchant "
+        "directly. After each delivery the buyer may confirm receipt; if the buyer has not confirmed it and no "
+        "case is open on it (2.3), the delivery is confirmed automatically {protection_window_hours} hours after "
+        "it was delivered, and its escrow is settled to the merchant.",
+    ),
+    _c(
+        "8.7",
+        "佣金与适用版本",
+        "Commission, and which version an order follows",
+        "结算时，平台按结算金额的 {commission_bps} 收取佣金（不足一分的部分不收），其余计入商家可用余额；"
+        "结算前已从担保资金退给买家的部分不结算，也不收佣金。订单的付款期限、自动确认期限和佣金适用下单时生效的"
+        "规范版本：此后发布的新版本不改变已经下的订单。",
+        "At settlement the platform takes a commission of {commission_bps} of the amount settled (rounded down "
+        "to the fen) and the rest goes to the merchant's available balance; what was refunded to the buyer from "
+        "escrow before settlement is neither settled nor charged commission. An order's payment window, "
+        "auto-confirmation window and commission are those of the rulebook version in force when it was placed: "
+        "a version published later does not change an order already placed.",
+    ),
+    _c(
+        "8.8",
+        "分批到账",
+        "Batched delivery",
+        "订单金额超过 {batch_threshold_fen} 的分批到账：每批价值不超过 {batch_threshold_fen}（至少一件），"
+        "上一批确认收货或自动确认后再发下一批。每一批分别起算自动确认期限，分别结算。",
+        "An order worth more than {batch_threshold_fen} is delivered in batches (分批到账), each worth at most "
+        "{batch_threshold_fen} (at least one unit); the next batch is delivered once the previous one is "
+        "confirmed or auto-confirmed. Each batch has its own auto-confirmation deadline and is settled on its own.",
+    ),
+    _c(
+        "8.9",
+        "提现",
+        "Payouts",
+        "商家可以把可用余额提现，每次不少于 {payout_min_fen}。店铺被冻结或封禁，或对平台有未还清的欠款（8.2）的，"
+        "提现被冻结。",
+        "A merchant may withdraw the available balance, at least {payout_min_fen} at a time. Payouts are frozen "
+        "while the shop is frozen or banned, or while it owes the platform a debt (8.2).",
     ),
     # --- 9 外部维权 ---------------------------------------------------------------------------------
     _c(

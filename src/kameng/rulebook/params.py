@@ -13,12 +13,15 @@ from django.utils.translation import gettext_lazy as _
 
 from kameng.core.templatetags.money import format_fen
 
-UNITS = ("hours", "days", "fen", "count", "bytes")
+UNITS = ("minutes", "hours", "days", "fen", "bps", "count", "bytes")
 
 UNIT_LABELS = {
+    "minutes": _("minutes"),
     "hours": _("hours"),
     "days": _("days"),
     "fen": _("fen"),
+    # 1 basis point = 0.01 %: a rate in whole numbers (300 = 3%).
+    "bps": _("basis points"),
     "count": _("count"),
     "bytes": _("bytes"),
 }
@@ -46,6 +49,10 @@ def show_value(unit: str, value: int) -> str:
     """A value as a rulebook reader sees it (clause texts and the parameters table)."""
     if unit == "fen":
         return format_fen(value)
+    if unit == "bps":
+        # As a percentage, in whole numbers only (no float): 300 → 3%, 250 → 2.5%, 5 → 0.05%.
+        whole, hundredths = divmod(value, 100)
+        return f"{whole}.{hundredths:02d}".rstrip("0").rstrip(".") + "%"
     if unit == "bytes":
         for size, suffix in ((1024 * 1024, "MB"), (1024, "KB")):
             if value >= size and value % size == 0:
@@ -76,6 +83,12 @@ PARAMS: tuple[ParamSpec, ...] = (
         "attachment_video_max_bytes", 20_971_520, 1024, 524_288_000, "bytes", "2.4", _("Largest video attachment")
     ),
     ParamSpec("attachment_max_per_message", 4, 1, 20, "count", "2.4", _("Attachments per message")),
+    # Orders (8.6–8.9). An order records the version it was placed under and keeps its numbers.
+    ParamSpec("payment_window_minutes", 15, 5, 1440, "minutes", "8.6", _("Payment window")),
+    ParamSpec("protection_window_hours", 72, 1, 720, "hours", "8.6", _("Protection window before auto-confirm")),
+    ParamSpec("commission_bps", 300, 0, 3000, "bps", "8.7", _("Platform commission at settlement")),
+    ParamSpec("batch_threshold_fen", 50_000, 100, 10_000_000, "fen", "8.8", _("Batched delivery above")),
+    ParamSpec("payout_min_fen", 100, 1, 1_000_000, "fen", "8.9", _("Smallest payout")),
 )
 
 PARAM_BY_NAME: dict[str, ParamSpec] = {p.name: p for p in PARAMS}

@@ -1,13 +1,18 @@
 """Reading the rulebook: the version in force, a version by id or number, the list of versions.
 
-Versions never change once published, so a version read once is kept in this process by id; the
-only query on the hot path (``current()``) asks which version is the newest.
+Versions never change once published, so a version read once is kept in this process by id.
+``current()`` asks the database which version is the newest every time (pages, the API, cases);
+``in_force()`` is the same answer for hot paths (checkout): the newest version's id is asked again
+only every ``IN_FORCE_RECHECK_SECONDS``, and a version published by this process is in force here
+at once. Orders record the version they read, so a process that is a moment late is still exact
+about which rules an order follows.
 """
 
 from __future__ import annotations
 
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import MappingProxyType
@@ -115,8 +120,10 @@ class Rulebook:
         return {"rulebook": self.number, "clause": code, "title": title_zh}
 
     def hours(self, name: str) -> timedelta:
-        """A duration parameter (``*_hours`` / ``*_days``) as a timedelta."""
+        """A duration parameter (``*_minutes`` / ``*_hours`` / ``*_days``) as a timedelta."""
         spec = PARAM_BY_NAME[name]
+        if spec.unit == "minutes":
+            return timedelta(minutes=self.params[name])
         if spec.unit == "hours":
             return timedelta(hours=self.params[name])
         if spec.unit == "days":
@@ -138,6 +145,10 @@ class VersionInfo(NamedTuple):
 
 _cache: dict[int, Rulebook] = {}
 _cache_lock = threading.Lock()
+# Which version ``in_force()`` answers: (time.monotonic() when the database said so, its id). Only
+# an id: the version itself is the one in ``_cache``.
+_in_force: tuple[float, int] | None = None
+IN_FORCE_RECHECK_SECONDS = 2.0
 
 
 def _load(row: RulebookVersion) -> Rulebook:
@@ -161,16 +172,40 @@ def _load(row: RulebookVersion) -> Rulebook:
     )
 
 
-def _remember(rulebook: Rulebook) -> None:
+def _on_real_commit(action) -> None:
     # Only committed rows are cached: a version created in a transaction that rolls back must not
     # outlive it (SQLite reuses the id of a rolled-back row).
-    def store() -> None:
+    def run() -> None:
         if connection.in_atomic_block:
             return  # not a real commit: a test running its on-commit callbacks inside its transaction
         with _cache_lock:
-            _cache[rulebook.id] = rulebook
+            action()
 
-    transaction.on_commit(store)
+    transaction.on_commit(run)
+
+
+def _remember(rulebook: Rulebook) -> None:
+    _on_real_commit(lambda: _cache.__setitem__(rulebook.id, rulebook))
+
+
+def _remember_in_force(rulebook_id: int, asked_at: float) -> None:
+    def store() -> None:
+        global _in_force
+        # A slower thread must not put back an older answer over a newer one.
+        if _in_force is None or _in_force[0] <= asked_at:
+            _in_force = (asked_at, rulebook_id)
+
+    _on_real_commit(store)
+
+
+def forget_in_force() -> None:
+    """A version was just published (on commit): this process reads the newest one again."""
+
+    def clear() -> None:
+        global _in_force
+        _in_force = None
+
+    _on_real_commit(clear)
 
 
 def _get(**lookup: Any) -> Rulebook:
@@ -211,6 +246,20 @@ def current() -> Rulebook:
     return _get(pk=row["id"])
 
 
+def in_force() -> Rulebook:
+    """``current()`` for the hot path: no query while this process checked less than
+    ``IN_FORCE_RECHECK_SECONDS`` ago (and nothing was published here since)."""
+    seen = _in_force
+    now = time.monotonic()
+    if seen is not None and now - seen[0] < IN_FORCE_RECHECK_SECONDS:
+        cached = _cache.get(seen[1])
+        if cached is not None:
+            return cached
+    rulebook = current()
+    _remember_in_force(rulebook.id, now)
+    return rulebook
+
+
 def install_defaults() -> int:
     """Create version 1 from ``defaults`` unless it exists; returns its id.
 
@@ -242,8 +291,10 @@ def versions() -> list[VersionInfo]:
 
 
 def clear_cache() -> None:
+    global _in_force
     with _cache_lock:
         _cache.clear()
+        _in_force = None
 
 
 def parameter_rows(rulebook: Rulebook) -> list[dict[str, Any]]:

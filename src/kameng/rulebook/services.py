@@ -136,6 +136,7 @@ def publish_version(*, operator: User, params: dict[str, int], clauses: list[dic
         try:
             with transaction.atomic():
                 row = _create_next(operator, changed_params, changes, note)
+                selectors.forget_in_force()  # on commit: new orders here follow the new version at once
             return selectors.version(row.pk)
         except IntegrityError:
             # Someone else published this number first: rebase on their version and try again.

@@ -126,3 +126,39 @@ def test_publish_not_json(operator):
     r = ApiClient(operator).post(f"{URL}/versions", "{not json", content_type="application/json")
     assert_error(r, r.status_code)
     assert r.status_code in (400, 422)
+
+
+@pytest.mark.parametrize(
+    "name, low, high",
+    [
+        ("payment_window_minutes", 5, 1440),
+        ("protection_window_hours", 1, 720),
+        ("commission_bps", 0, 3000),
+        ("batch_threshold_fen", 100, 10_000_000),
+        ("payout_min_fen", 1, 1_000_000),
+    ],
+)
+def test_the_order_params_are_published_within_their_ranges(operator, name, low, high):
+    client = ApiClient(operator)
+    before = ApiClient().get(URL).json()["params"][name]
+    for wrong in (low - 1, high + 1):
+        err = assert_error(
+            client.post(f"{URL}/versions", {"params": {name: wrong}}), 422, "rulebook.param_out_of_range"
+        )
+        assert f"params.{name}" in err["fields"]
+    assert not RulebookVersion.objects.filter(number__gt=1).exists()
+    assert ApiClient().get(URL).json()["params"][name] == before
+    r = client.post(f"{URL}/versions", {"params": {name: high}})
+    assert r.status_code == 201 and r.json()["params"][name] == high
+    spec = next(p for p in r.json()["parameters"] if p["name"] == name)
+    assert (spec["min"], spec["max"], spec["clause"]) == (low, high, spec["clause"]) and spec["clause"].startswith("8.")
+
+
+def test_the_commission_is_shown_as_a_percentage():
+    commission = next(p for p in ApiClient().get(URL).json()["parameters"] if p["name"] == "commission_bps")
+    assert (commission["value"], commission["shown"], commission["unit"], commission["clause"]) == (
+        300,
+        "3%",
+        "bps",
+        "8.7",
+    )

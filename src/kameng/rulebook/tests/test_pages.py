@@ -143,3 +143,41 @@ def test_editor_errors_are_shown_inline_and_publish_nothing(operator, changes, c
 def test_editor_in_english(operator):
     html = english(login(operator)).get("/operator/rules/").content.decode()
     assert "Rulebook editor" in html and "Publish version 2" in html
+
+
+ORDER_PARAMS = [
+    ("payment_window_minutes", 15, 5, 1440),
+    ("protection_window_hours", 72, 1, 720),
+    ("commission_bps", 300, 0, 3000),
+    ("batch_threshold_fen", 50_000, 100, 10_000_000),
+    ("payout_min_fen", 100, 1, 1_000_000),
+]
+
+
+@pytest.mark.parametrize("name, default, low, high", ORDER_PARAMS)
+def test_editor_shows_the_order_params_and_refuses_values_out_of_range(operator, name, default, low, high):
+    client = login(operator)
+    rulebook = selectors.current()
+    html = client.get("/operator/rules/").content.decode()
+    assert f'name="param-{name}" value="{default}" min="{low}" max="{high}"' in html
+    for wrong in (low - 1, high + 1):
+        r = client.post("/operator/rules/", _form(rulebook, **{f"param-{name}": str(wrong)}))
+        html = r.content.decode()
+        assert r.status_code == 422
+        assert 'data-code="rulebook.param_out_of_range"' in html
+        assert f'name="param-{name}" value="{wrong}"' in html and 'aria-invalid="true"' in html
+    assert RulebookVersion.objects.count() == 1
+    assert selectors.current().params[name] == default
+
+
+def test_editor_publishes_order_params_and_the_rulebook_shows_them(operator):
+    client = login(operator)
+    form = _form(selectors.current(), **{"param-commission_bps": "250", "param-payment_window_minutes": "30"})
+    assert client.post("/operator/rules/", form).status_code == 302
+    assert selectors.current().params["commission_bps"] == 250
+    html = Client().get("/rules/").content.decode()
+    assert 'id="c-8.6"' in html and "30 分钟内付款" in html and "按结算金额的 2.5% 收取佣金" in html
+    row = html.split('id="p-commission_bps"', 1)[1].split("</tr>", 1)[0]
+    assert "<b>2.5%</b>" in row and "0% – 30%" in row and "基点" not in row  # a rate carries its unit
+    editor = client.get("/operator/rules/").content.decode()
+    assert "基点" in editor and "· 2.5%" in editor  # what the operator types is basis points

@@ -1,13 +1,14 @@
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
 from django.db import connections
 from django.utils import translation
 
 from kameng.core.errors import DomainError
 from kameng.rulebook import defaults, selectors, services
 from kameng.rulebook.models import RulebookClause, RulebookVersion
-from kameng.rulebook.params import PARAMS
+from kameng.rulebook.params import PARAMS, show_value
 from kameng.rulebook.problems import SUBTYPES
 from tests.helpers import run_threads
 
@@ -76,8 +77,28 @@ def test_cite_names_version_clause_and_chinese_title():
         selectors.current().cite("0.1")
 
 
+def test_order_numbers_are_shown_in_their_clauses():
+    rulebook = selectors.current()
+    with translation.override("zh-hans"):
+        assert "15 分钟内付款" in rulebook.clause("8.6").body and "发货 72 小时后" in rulebook.clause("8.6").body
+        assert "3% 收取佣金" in rulebook.clause("8.7").body
+        assert "超过 ¥500.00 的分批到账" in rulebook.clause("8.8").body
+        assert "不少于 ¥1.00" in rulebook.clause("8.9").body
+    with translation.override("en"):
+        assert "within 15 minutes" in rulebook.clause("8.6").body and "72 hours after" in rulebook.clause("8.6").body
+        assert "commission of 3% of the amount" in rulebook.clause("8.7").body
+
+
+@pytest.mark.parametrize(
+    "bps, shown", [(300, "3%"), (250, "2.5%"), (125, "1.25%"), (5, "0.05%"), (0, "0%"), (3000, "30%"), (1010, "10.1%")]
+)
+def test_rates_are_shown_as_percentages(bps, shown):
+    assert show_value("bps", bps) == shown
+
+
 def test_hours_gives_durations():
     rulebook = selectors.current()
+    assert rulebook.hours("payment_window_minutes") == timedelta(minutes=15)
     assert rulebook.hours("merchant_answer_hours") == timedelta(hours=24)
     assert rulebook.hours("merchant_unreachable_days") == timedelta(days=3)
     with pytest.raises(ValueError):
@@ -130,6 +151,39 @@ def test_committed_versions_are_cached_in_process(django_assert_max_num_queries)
         assert selectors.version(rulebook.id) is rulebook
     with django_assert_max_num_queries(1):  # only "which version is the newest"
         assert selectors.current() is rulebook
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_version_in_force_is_read_without_a_query_until_the_recheck(operator, django_assert_num_queries):
+    v1 = selectors.in_force()
+    with django_assert_num_queries(0):
+        assert selectors.in_force() is v1
+    # Published here: in force here at once.
+    v2 = services.publish_version(operator=operator, params={"commission_bps": 100}, clauses=None, note="")
+    assert selectors.in_force().id == v2.id
+    # Published by another process (this one was not told): seen at the next recheck.
+    row = RulebookVersion.objects.create(number=3, params={**v2.params, "commission_bps": 200})
+    assert selectors.in_force().id == v2.id
+    asked_at, rulebook_id = selectors._in_force
+    selectors._in_force = (asked_at - selectors.IN_FORCE_RECHECK_SECONDS, rulebook_id)  # the recheck is due
+    assert selectors.in_force().id == row.pk
+    with django_assert_num_queries(0):
+        assert selectors.in_force().params["commission_bps"] == 200
+
+
+def test_the_version_in_force_is_not_remembered_from_an_uncommitted_transaction(django_capture_on_commit_callbacks):
+    selectors.clear_cache()
+    with django_capture_on_commit_callbacks(execute=True):
+        selectors.in_force()
+    assert selectors._in_force is None  # the test's transaction will roll back
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_flushed_database_forgets_the_cached_versions():
+    rulebook = selectors.in_force()
+    assert selectors._in_force is not None and rulebook.id in selectors._cache
+    call_command("flush", interactive=False, verbosity=0)
+    assert selectors._in_force is None and not selectors._cache
 
 
 @pytest.mark.postgres

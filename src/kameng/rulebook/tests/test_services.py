@@ -48,7 +48,7 @@ def test_clauses_replace_add_and_remove(operator):
     )
     assert v2.clause("3.6").body_zh == "商家 {merchant_answer_hours} 小时不答复即升级。"
     assert v2.clause("3.6").text_zh[1] == "商家 24 小时不答复即升级。"
-    assert [c.code for c in v2.clauses][-3:] == ["8.5", "9.1", "10.1"]  # numeric, not text, order
+    assert [c.code for c in v2.clauses][-3:] == ["8.9", "9.1", "10.1"]  # numeric, not text, order
     v3 = publish(operator, clauses=[{"code": "2.4", "remove": True}, {"code": "5.6", "remove": True}])
     with pytest.raises(DomainError):
         v3.clause("2.4")
@@ -101,6 +101,29 @@ def test_param_limits_are_inclusive(operator):
     assert (
         publish(operator, {"merchant_answer_hours": 48, "fast_refund_max_fen": 0}).params["merchant_answer_hours"] == 48
     )
+
+
+ORDER_PARAMS = [
+    ("payment_window_minutes", 5, 1440),
+    ("protection_window_hours", 1, 720),
+    ("commission_bps", 0, 3000),
+    ("batch_threshold_fen", 100, 10_000_000),
+    ("payout_min_fen", 1, 1_000_000),
+]
+
+
+@pytest.mark.parametrize("name, low, high", ORDER_PARAMS)
+def test_order_params_have_ranges(operator, name, low, high):
+    for wrong in (low - 1, high + 1, str(low), float(low)):
+        err = refused("rulebook.param_out_of_range", operator, params={name: wrong})
+        assert err.params == {"name": name, "min": low, "max": high}
+    assert publish(operator, {name: low}).params[name] == low
+    assert publish(operator, {name: high}).params[name] == high
+
+
+@pytest.mark.parametrize("code", ["8.6", "8.7", "8.8", "8.9"])
+def test_the_clauses_of_the_order_params_cannot_be_removed(operator, code):
+    refused("rulebook.missing_clause", operator, clauses=[{"code": code, "remove": True}])
 
 
 def test_required_clause_cannot_be_removed(operator):
