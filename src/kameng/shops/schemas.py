@@ -51,7 +51,7 @@ class StatusChangeOut(Schema):
     to_status: str
     certified: bool | None
     reason: str
-    changed_by_id: int
+    changed_by_id: int | None  # None: the system changed it by a rule (4.5), no operator
     at: datetime
 
 

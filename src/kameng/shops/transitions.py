@@ -1,9 +1,11 @@
 """The shop-status state machine as data.
 
-``TRANSITIONS[(from_status, to_status, actor_role)] = action``. Only
-``kameng.shops.services.change_shop_status`` applies it (under a row lock) and it writes the
-ShopStatusChange record; nothing else assigns ``Shop.status``. A ban is lifted to *frozen*, never
-straight back to selling, so a second look is always needed before a banned shop trades again.
+``TRANSITIONS[(from_status, to_status, actor_role)] = action``. Two services apply it, each under
+the shop's row lock and each writing a ShopStatusChange record: ``kameng.shops.services.change_shop_status``
+(an operator's decision) and ``warn_shop_by_rule`` (the ``system`` role: rule 4.5 warns an active shop
+by itself, recorded with no ``changed_by``). Nothing else assigns ``Shop.status``. A ban is lifted to
+*frozen*, never straight back to selling, so a second look is always needed before a banned shop
+trades again.
 """
 
 from __future__ import annotations
