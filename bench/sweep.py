@@ -244,10 +244,10 @@ def explain_claim(now: datetime, limit: int) -> list[str]:
     """EXPLAIN ANALYZE of the sweep's claim query as Django writes it (rolled back: it locks)."""
     from django.db import connection, transaction
 
-    from kameng.aftersales import services
+    from kameng.aftersales.services.sweeper import due_cases
 
     with transaction.atomic():
-        qs = services._due_cases(now).select_for_update(skip_locked=True, of=("self",)).values_list("pk", flat=True)
+        qs = due_cases(now).select_for_update(skip_locked=True, of=("self",)).values_list("pk", flat=True)
         sql, params = qs[:limit].query.sql_with_params()
         with connection.cursor() as cur:
             cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)

@@ -11,18 +11,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.db.models import Max
 
 from kameng.catalog.models import DeliveryKind
 from kameng.inventory.models import CardKey, CardKeyStatus
-from kameng.orders.models import BatchState, DeliveryBatch, Order, OrderKey
+from kameng.orders import selectors as orders
+from kameng.orders.states import BatchState
 from kameng.payments.models import Payment, PaymentStatus
 from kameng.rulebook.problems import SUBTYPES, Party
 from kameng.shops.models import ShopStatus
 from kameng.suppliers.models import RequestStatus
 from kameng.suppliers.selectors import request_for_ref
 from kameng.timeline.models import Event
+
+if TYPE_CHECKING:
+    from kameng.orders.selectors import Order  # the row orders' selectors hand out, for annotations only
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -65,10 +70,10 @@ def merchant_unreachable(order: Order, *, days: int, now: datetime) -> bool:
 def collect(
     *, order: Order, batch_seqs: list[int], order_key_ids: list[int], now: datetime, unreachable_days: int
 ) -> dict:
-    batches = list(DeliveryBatch.objects.filter(order=order, seq__in=batch_seqs).order_by("seq"))
-    keys = list(OrderKey.objects.filter(pk__in=order_key_ids).order_by("pk")) if order_key_ids else []
+    batches = list(orders.batches_of(order=order, seqs=batch_seqs))
+    keys = list(orders.keys_of_order(order_id=order.pk, ids=order_key_ids)) if order_key_ids else []
     if not keys and order.delivery_kind == DeliveryKind.CARD_KEY:
-        keys = list(OrderKey.objects.filter(batch__in=batches, replaced_at__isnull=True).order_by("pk"))
+        keys = list(orders.current_keys_of(batches=batches))
 
     delivered = [b for b in batches if b.delivered_at is not None]
     facts: dict = {
@@ -132,6 +137,12 @@ def collect(
     captured = Payment.objects.filter(order_id=order.pk, status__in=[PaymentStatus.PAID, PaymentStatus.PAID_LATE])
     facts["payments_captured"] = captured.count()
     facts["duplicate_payments"] = facts["payments_captured"] > 1
+    # 8.4: a duplicate is returned to the wallet the moment it is captured (never charged to the
+    # order); what was returned that way is on the order's timeline.
+    facts["duplicate_returned_fen"] = sum(
+        int(e.payload.get("amount_fen") or 0)
+        for e in Event.objects.filter(stream=order.stream, kind="payment.duplicate_refunded").only("payload")
+    )
 
     seen = merchant_last_seen(order)
     facts["merchant_last_seen"] = _iso(seen)
@@ -179,6 +190,10 @@ def fast_refund_reason(facts: dict) -> str | None:
         return "supplier_failed"
     if facts.get("never_revealed"):
         return "key_never_revealed"
+    if facts.get("revealed"):
+        # The buyer has seen the code: refunding at once would leave them code and money. An
+        # unreachable merchant only lets the buyer ask the platform in early (4.1), never more.
+        return None
     if facts.get("merchant_unreachable"):
         return "merchant_unreachable"
     return None

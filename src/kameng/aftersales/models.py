@@ -171,7 +171,11 @@ class Ruling(models.Model):
     """An agent's decision (裁决), or an appeal decision; always cites a clause."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="rulings")
-    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # None: ruled by rule on the records (4.3) by the sweep, when the ruling was overdue and the
+    # silent merchant had submitted nothing.
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     is_appeal = models.BooleanField(default=False)
     remedy = models.CharField(max_length=16, choices=Remedy.choices)
     amount_fen = models.PositiveBigIntegerField(default=0, help_text="refund or compensation to the buyer")

@@ -38,6 +38,10 @@ KINDS = {
         _("The buyer was refunded at once. The merchant may contest until %(due)s."),
     ),
     "case.resolved": (_("Case #%(case)s is resolved"), _("See the outcome on the case page.")),
+    "case.ruling_overdue": (
+        _("Case #%(case)s: the ruling is overdue"),
+        _("It was due %(due)s and is back in the queue: a support agent should take it now."),
+    ),
     "case.closed_silent": (
         _("Case #%(case)s closed"),
         _("The buyer did not answer in time. The buyer may reopen it once."),

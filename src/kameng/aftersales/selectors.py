@@ -6,7 +6,7 @@ from django.db.models import Q, QuerySet
 
 from kameng.accounts.models import Role, User
 from kameng.aftersales.models import OPEN_STATES, Case, CaseState
-from kameng.aftersales.services import guard_ok, role_on
+from kameng.aftersales.permissions import guard_ok, role_on
 from kameng.core.errors import DomainError
 
 QUEUE_STATES = (CaseState.EVIDENCE, CaseState.REVIEW, CaseState.APPEAL)
@@ -55,8 +55,8 @@ def agent_queue(agent: User) -> QuerySet[Case]:
 
 def actions_for(case: Case, user: User, *, now=None) -> list[str]:
     """The actions the transition table allows ``user`` on ``case`` now, for the page's forms.
-    Each step's guard is checked with the service's own function, so the page offers exactly what
-    the service will accept."""
+    Each step's guard is checked with the same function the service uses (``permissions.guard_ok``),
+    so the page offers exactly what the service will accept."""
     from django.utils import timezone
 
     from kameng.aftersales.transitions import AGENT, TRANSITIONS
@@ -99,19 +99,21 @@ def tag_owners(user: User) -> list[str]:
 
 
 def orders_with_tag(user: User, tag: str) -> QuerySet:
-    """The orders ``user`` may see that carry ``tag`` (a system tag code or a private tag name)."""
-    from kameng.orders.models import Order
+    """The orders ``user`` may see that carry ``tag`` (a system tag code or a private tag name),
+    newest first; none for no tag."""
+    from kameng.aftersales.models import OrderTag
+    from kameng.orders.selectors import orders_among
 
-    qs = Order.objects.select_related("shop", "product").filter(tags__name=tag, tags__owner__in=tag_owners(user))
+    if not tag or user.role not in (Role.BUYER, Role.MERCHANT, Role.AGENT, Role.OPERATOR):
+        return orders_among(ids=[])
+    ids = OrderTag.objects.filter(name=tag, owner__in=tag_owners(user)).values("order_id")
     if user.role == Role.BUYER:
-        qs = qs.filter(buyer=user)
-    elif user.role == Role.MERCHANT:
-        qs = qs.filter(shop__owner=user)
-    elif user.role == Role.AGENT:
-        qs = qs.filter(cases__isnull=False)
-    elif user.role != Role.OPERATOR:
-        return Order.objects.none()
-    return qs.distinct().order_by("-created_at", "-pk")
+        return orders_among(ids=ids, buyer=user)
+    if user.role == Role.MERCHANT:
+        return orders_among(ids=ids, merchant=user)
+    if user.role == Role.AGENT:  # orders with a case
+        ids = ids.filter(order_id__in=Case.objects.values("order_id"))
+    return orders_among(ids=ids)
 
 
 def tag_names_for(user: User) -> list[str]:
@@ -133,7 +135,7 @@ def can_open_case(order, *, now=None) -> bool:
     the rulebook's window, no case open. ``services.open_case`` decides for real."""
     from django.utils import timezone
 
-    from kameng.orders.models import OrderState
+    from kameng.orders.states import OrderState
     from kameng.rulebook import selectors as rulebook
 
     now = now or timezone.now()
@@ -207,15 +209,25 @@ def attachment_for(user: User, case_id: int, attachment_id: int):
     return attachment
 
 
-def ruling_preview(agent: User, case_id: int, *, remedy: str, amount_fen: int, penalty_fen: int):
-    """The money lines a ruling would cause, for the agent who may rule on the case."""
-    from kameng.aftersales.services import preview_ruling
-    from kameng.aftersales.transitions import AGENT
+def attachments_of(case: Case) -> list:
+    """Every file attached to ``case`` (on the case form or in the conversation), oldest first,
+    with its message and author: evidence lists, bundles and audits them. The caller has already
+    checked that the user may see the case (``case_for``)."""
+    from kameng.aftersales.models import Attachment
 
-    case = case_for(agent, case_id)
-    if role_on(case, agent) != AGENT:
-        raise DomainError("not_found")
-    return preview_ruling(case=case, remedy=remedy, amount_fen=amount_fen, penalty_fen=penalty_fen)
+    return list(Attachment.objects.filter(case=case).select_related("message__author").order_by("created_at", "pk"))
+
+
+def attachments_for(user: User, case_id: int) -> list:
+    """The attachments of a case ``user`` may see; someone else's case is not found."""
+    return attachments_of(case_for(user, case_id))
+
+
+def all_attachments() -> QuerySet:
+    """Every case attachment with its case, by id, for the integrity audit (an operator's job)."""
+    from kameng.aftersales.models import Attachment
+
+    return Attachment.objects.select_related("case").order_by("pk")
 
 
 def can_tag_order(user: User, order) -> bool:

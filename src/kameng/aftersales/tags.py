@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kameng.accounts.models import Role, User
 from kameng.aftersales.models import OPEN_STATES, PLATFORM_STATES, Case, CaseState, OrderTag
+from kameng.aftersales.permissions import role_on
 from kameng.core.db import insert_rows
 from kameng.core.errors import DomainError
 
@@ -100,7 +101,7 @@ def owner_for(user: User) -> str:
 
 
 def add_private_tag(*, user: User, order_id: int, name: str) -> OrderTag:
-    from kameng.orders.models import Order
+    from kameng.orders.selectors import order_of_shop
 
     owner = owner_for(user)
     name = name.strip() if isinstance(name, str) else ""
@@ -108,18 +109,12 @@ def add_private_tag(*, user: User, order_id: int, name: str) -> OrderTag:
         raise DomainError("invalid_input", fields={"name": f"1 to {PRIVATE_TAG_MAX} characters"})
     if name in SYSTEM_TAGS:
         raise DomainError("invalid_input", fields={"name": "reserved for system tags"})
-    order = Order.objects.filter(pk=order_id).first()
-    if order is None:
-        raise DomainError("not_found")
-    if owner.startswith("shop:") and order.shop_id != user.shop.pk:
-        raise DomainError("not_found")
-    if owner == "agents":
-        from kameng.aftersales.services import role_on  # services uses this module: import here
-
-        if not any(role_on(case, user) is not None for case in Case.objects.filter(order=order)):
-            raise DomainError("not_found")  # agents tag only orders whose cases they may see
+    if owner.startswith("shop:"):
+        order_of_shop(merchant=user, order_id=order_id)  # another shop's order is not found
+    elif not any(role_on(case, user) is not None for case in Case.objects.filter(order_id=order_id)):
+        raise DomainError("not_found")  # agents tag only orders whose cases they may see
     tag, _created = OrderTag.objects.get_or_create(
-        order=order, name=name, owner=owner, defaults={"kind": OrderTag.Kind.PRIVATE}
+        order_id=order_id, name=name, owner=owner, defaults={"kind": OrderTag.Kind.PRIVATE}
     )
     return tag
 

@@ -18,6 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kameng.aftersales.models import CaseState as S
+from kameng.aftersales.models import Offer
+from kameng.core.errors import DomainError
 
 BUYER, MERCHANT, AGENT, SYSTEM = "buyer", "merchant", "agent", "system"
 ROLES = (BUYER, MERCHANT, AGENT, SYSTEM)
@@ -56,12 +58,17 @@ TRANSITIONS: dict[tuple[str, str, str], Step] = {
     (S.EVIDENCE, "accept", MERCHANT): Step(S.RESOLVED, "3.2"),
     (S.REVIEW, "rule", AGENT): Step(S.RULED, "4.4"),
     (S.REVIEW, "accept", MERCHANT): Step(S.RESOLVED, "3.2"),
+    # The ruling deadline passed (4.4): back to the queue, everyone told; a case the silent merchant
+    # left without a word is ruled on the records by rule (4.3).
+    (S.REVIEW, "overdue", SYSTEM): Step(S.REVIEW, "4.4"),
+    (S.REVIEW, "rule_on_records", SYSTEM): Step(S.RULED, "4.3"),
     (S.RULED, "appeal", BUYER): Step(S.APPEAL, "6.1", "not_appealed"),
     (S.RULED, "appeal", MERCHANT): Step(S.APPEAL, "6.1", "not_appealed"),
     (S.RULED, "expire", SYSTEM): Step(S.RESOLVED, "6.1"),  # appeal window passed: the ruling is final
     (S.APPEAL, "appeal", BUYER): Step(S.APPEAL, "6.1", "not_appealed"),  # the other side joins the appeal
     (S.APPEAL, "appeal", MERCHANT): Step(S.APPEAL, "6.1", "not_appealed"),
     (S.APPEAL, "rule_appeal", AGENT): Step(S.RESOLVED, "6.1", "other_agent"),
+    (S.APPEAL, "overdue", SYSTEM): Step(S.APPEAL, "6.1"),
     # 极速退款: paid at once; the merchant may contest, then the platform rules.
     (S.FAST_REFUNDED, "contest", MERCHANT): Step(S.EVIDENCE, "8.3"),
     (S.FAST_REFUNDED, "expire", SYSTEM): Step(S.RESOLVED, "8.3"),
@@ -86,3 +93,21 @@ OUT_OF_ORDER = {(state, "escalate", BUYER) for state in _MERCHANT_STAGE}
 
 def step_for(state: str, action: str, role: str) -> Step | None:
     return TRANSITIONS.get((state, action, role))
+
+
+# The merchant's offer (方案, 3.3), as data: ``(offer state, action) -> next state``. Nothing else
+# assigns ``Offer.state``. The buyer accepts or declines an open offer; an offer the buyer never
+# answered lapses when the case moves past it (the merchant grants the demand after all, 3.2).
+OS = Offer.State
+OFFER_TRANSITIONS: dict[tuple[str, str], str] = {
+    (OS.OPEN, "accept"): OS.ACCEPTED,
+    (OS.OPEN, "decline"): OS.DECLINED,
+    (OS.OPEN, "lapse"): OS.LAPSED,
+}
+
+
+def next_offer_state(state: str, action: str) -> str:
+    try:
+        return OFFER_TRANSITIONS[(state, action)]
+    except KeyError:
+        raise DomainError("aftersales.not_allowed", state=str(OS(state).label), action=f"offer:{action}") from None

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kameng.accounts.models import Role
 from kameng.accounts.permissions import login_required, role_required
-from kameng.aftersales import attachments, selectors, services, tags
+from kameng.aftersales import attachments, permissions, selectors, services, tags
 from kameng.aftersales.forms import MAX_ID, fen_from, ids_from, text_from
 from kameng.aftersales.models import Attachment, CaseState, Demand, Remedy
 from kameng.aftersales.tags import SYSTEM_TAGS
@@ -28,7 +28,6 @@ from kameng.core.errors import DomainError
 from kameng.core.files import stored_file_response
 from kameng.knowledge.selectors import self_checks_for
 from kameng.orders import selectors as orders
-from kameng.orders.models import Order, OrderKey
 from kameng.rulebook import selectors as rulebook
 from kameng.rulebook.problems import FAMILIES, SUBTYPES, Party, subtypes_of
 from kameng.timeline.selectors import events_of
@@ -94,9 +93,11 @@ DONE = {
 }
 MONEY_LINES = {
     "escrow_to_buyer": gettext_lazy("From the order's escrow to the buyer"),
-    "merchant_balance_deposit_or_fund_to_buyer": gettext_lazy(
-        "From the merchant's balance, then deposit, then the guarantee fund, to the buyer"
-    ),
+    "available_to_buyer": gettext_lazy("From the shop's available balance to the buyer"),
+    "deposit_to_buyer": gettext_lazy("From the shop's deposit to the buyer"),
+    "fund_to_buyer": gettext_lazy("Advanced by the guarantee fund to the buyer (the shop owes it back)"),
+    "fund_short": gettext_lazy("Missing even from the guarantee fund: the ruling cannot be paid until it is funded"),
+    "buyer_debt_forgiven": gettext_lazy("The buyer's debt from an earlier recovery is cancelled"),
     "recover_from_buyer": gettext_lazy("Taken back from the buyer's wallet"),
     "penalty_shop_to_fund": gettext_lazy("Penalty from the shop to the guarantee fund"),
 }
@@ -187,8 +188,7 @@ def agent_cases(request: HttpRequest) -> HttpResponse:
 def orders_by_tag(request: HttpRequest) -> HttpResponse:
     tag = (request.GET.get("tag") or "")[:24]
     names = selectors.tag_names_for(request.user)
-    qs = selectors.orders_with_tag(request.user, tag) if tag else Order.objects.none().order_by("-pk")
-    page = orders.paginate(qs, request.GET.get("page"))
+    page = orders.paginate(selectors.orders_with_tag(request.user, tag), request.GET.get("page"))
     chips = [(n, SYSTEM_TAGS.get(n, n)) for n in names]
     detail = "orders:console_order" if request.user.role == Role.MERCHANT else "orders:detail"
     context = {"page": page, "tag": tag, "tag_label": SYSTEM_TAGS.get(tag, tag), "chips": chips, "detail": detail}
@@ -320,7 +320,7 @@ def _clause_links(book, codes) -> list[dict]:
 
 def _case_context(request, case) -> dict:
     now = timezone.now()
-    role = services.role_on(case, request.user)
+    role = permissions.role_on(case, request.user)
     book = rulebook.version(case.rulebook_id)
     actions = selectors.actions_for(case, request.user, now=now)
     action_rows = []
@@ -336,7 +336,7 @@ def _case_context(request, case) -> dict:
     msgs = list(case.messages.select_related("author").prefetch_related("attachments"))
     keys = []
     if case.order_key_ids:
-        keys = list(OrderKey.objects.filter(pk__in=case.order_key_ids).order_by("pk"))
+        keys = list(orders.keys_of_order(order_id=case.order_id, ids=case.order_key_ids))
     remedies_for_offer = [(v, lbl) for v, lbl in Remedy.choices if v != Remedy.REJECT]
     remedies_for_ruling = [(v, lbl) for v, lbl in Remedy.choices if v != Remedy.REDELIVERY]
     return {
@@ -461,7 +461,7 @@ def post_message(request: HttpRequest, case_id: int) -> HttpResponse:
 def ruling_preview(request: HttpRequest, case_id: int) -> HttpResponse:
     """The money a ruling would move, for the agent's form (htmx swaps it in)."""
     case = selectors.case_for(request.user, case_id)
-    if services.role_on(case, request.user) != AGENT:
+    if permissions.role_on(case, request.user) != AGENT:
         raise DomainError("not_found")
     lines, error = [], None
     try:

@@ -51,6 +51,7 @@ ERRORS: dict[str, ErrorSpec] = {
     "payments.invalid_amount": ErrorSpec(422, _("Enter an amount in yuan with at most two decimals.")),
     "payments.amount_out_of_range": ErrorSpec(422, _("A top-up must be between %(min)s and %(max)s.")),
     "payments.unknown_gateway": ErrorSpec(422, _("This payment method is not available.")),
+    "payments.no_gateway": ErrorSpec(409, _("Top-ups are not available: this platform has no payment method set up.")),
     "payments.notification_rejected": ErrorSpec(400, _("The payment notification was rejected.")),
     "payments.transition_not_allowed": ErrorSpec(409, _("A payment cannot go from %(from_status)s by %(action)s.")),
     # --- timeline -----------------------------------------------------------------------------
@@ -103,10 +104,17 @@ ERRORS: dict[str, ErrorSpec] = {
     "orders.quantity_out_of_range": ErrorSpec(422, _("Buy between %(min)s and %(max)s of this product per order.")),
     "orders.payment_window_passed": ErrorSpec(409, _("The time to pay for this order has passed.")),
     "orders.not_revealable": ErrorSpec(409, _("This card key has not been delivered to you yet.")),
+    "orders.key_refunded": ErrorSpec(409, _("This card key was refunded to you, so it can no longer be shown.")),
     "orders.nothing_to_confirm": ErrorSpec(409, _("Nothing delivered is waiting for your confirmation.")),
     "orders.not_manual": ErrorSpec(409, _("Only manual-delivery orders are delivered by hand.")),
     "orders.payout_too_small": ErrorSpec(422, _("A payout must be at least %(min)s fen.")),
     "orders.payouts_frozen": ErrorSpec(409, _("Payouts of this shop are frozen.")),
+    "orders.payout_method_invalid": ErrorSpec(422, _("Choose where the payout goes: Alipay or a bank card.")),
+    "orders.alipay_account_invalid": ErrorSpec(
+        422, _("An Alipay account is a mainland mobile number or an email address.")
+    ),
+    "orders.bank_card_invalid": ErrorSpec(422, _("A bank card number has 16 to 19 digits.")),
+    "orders.payout_already_decided": ErrorSpec(409, _("This payout was already decided: %(state)s.")),
     # --- rulebook -----------------------------------------------------------------------------
     "rulebook.unknown_clause": ErrorSpec(404, _("The rulebook has no clause %(clause)s.")),
     "rulebook.unknown_param": ErrorSpec(422, _("“%(name)s” is not a rulebook parameter.")),
@@ -124,6 +132,20 @@ ERRORS: dict[str, ErrorSpec] = {
     ),
     "aftersales.case_already_open": ErrorSpec(
         409, _("This order already has an open after-sales case (rule %(clause)s).")
+    ),
+    "aftersales.problem_closed": ErrorSpec(
+        409,
+        _(
+            "This problem was already closed for this item (case %(case)s, rule %(clause)s): "
+            "a withdrawn case or a final ruling cannot be raised again."
+        ),
+    ),
+    "aftersales.duplicate_already_returned": ErrorSpec(
+        409,
+        _(
+            "The duplicate payment (%(amount)s) was already returned to your wallet when it was captured "
+            "(rule %(clause)s): there is nothing left to claim."
+        ),
     ),
     "aftersales.out_of_order": ErrorSpec(
         409,
@@ -148,6 +170,9 @@ ERRORS: dict[str, ErrorSpec] = {
     "aftersales.file_type": ErrorSpec(
         415, _("Only images (PNG, JPEG, GIF, WebP), short videos (MP4, WebM) and plain text files are accepted.")
     ),
+    "aftersales.image_too_large": ErrorSpec(422, _("An image may have at most %(max)s pixels.")),
+    "aftersales.bad_file": ErrorSpec(422, _("The file could not be read as the type it claims to be.")),
+    "aftersales.bad_name": ErrorSpec(422, _("A file name must not contain a path or control characters.")),
     # --- evidence -----------------------------------------------------------------------------
     "evidence.immutable": ErrorSpec(500, _("Evidence is never deleted; it can only be marked withdrawn.")),
     "evidence.file_type": ErrorSpec(
@@ -155,6 +180,7 @@ ERRORS: dict[str, ErrorSpec] = {
     ),
     "evidence.file_too_large": ErrorSpec(413, _("The file is larger than %(max)s bytes.")),
     "evidence.too_many_files": ErrorSpec(422, _("A case takes at most %(max)s evidence files from each party.")),
+    "evidence.image_too_large": ErrorSpec(422, _("An image may have at most %(max)s pixels.")),
     "evidence.bad_file": ErrorSpec(422, _("The file could not be read as the type it claims to be.")),
     "evidence.bad_name": ErrorSpec(422, _("A file name must not contain a path or control characters.")),
     "evidence.case_closed": ErrorSpec(409, _("Evidence can no longer be added to this case.")),

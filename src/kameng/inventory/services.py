@@ -101,7 +101,16 @@ def import_card_keys(
         # import first) is skipped, never raised; what this batch owns is read back below.
         CardKey.objects.bulk_create(rows, batch_size=INSERT_BATCH_SIZE, ignore_conflicts=True)
         accepted = set(CardKey.objects.filter(batch=batch).values_list("fingerprint", flat=True))
-        on_platform = sorted(p.line for p in unique if p.fingerprint not in accepted)
+        on_platform = [p for p in unique if p.fingerprint not in accepted]
+        # Line by line only for codes this shop already holds: for a code held by another shop the
+        # report says how many, never which lines, or it would tell a merchant which codes exist
+        # elsewhere on the platform.
+        in_shop = set(
+            CardKey.objects.filter(shop=product.shop, fingerprint__in=[p.fingerprint for p in on_platform])
+            .exclude(batch=batch)
+            .values_list("fingerprint", flat=True)
+        )
+        in_shop_lines = sorted(p.line for p in on_platform if p.fingerprint in in_shop)
         adjust_stock(product_id=product.pk, delta=len(accepted), only_if_card_key=True)
 
         batch.accepted_count = len(accepted)
@@ -112,7 +121,8 @@ def import_card_keys(
             "accepted": len(accepted),
             "accepted_lines": sorted(p.line for p in unique if p.fingerprint in accepted),
             "duplicates_in_file": sorted(duplicates_in_file, key=lambda d: d["line"]),
-            "duplicates_on_platform": [{"line": line} for line in on_platform],
+            "duplicates_in_shop": [{"line": line} for line in in_shop_lines],
+            "duplicates_elsewhere": len(on_platform) - len(in_shop_lines),
             "malformed": [{"line": m.line, "reason": m.reason} for m in parsed.malformed],
             "header_skipped": parsed.header_skipped,
             "total_lines": parsed.total_lines,
@@ -319,3 +329,24 @@ def report_card_keys_invalid(*, card_key_ids: list[int]) -> None:
     reported-invalid, so they stay on record and can never be sold again. Called by orders inside
     their transaction; the keys must be sold."""
     apply_transition(key_ids=card_key_ids, from_status=CardKeyStatus.SOLD, action="report_invalid")
+
+
+def return_card_keys_to_stock(*, card_key_ids: list[int]) -> None:
+    """Sold keys a final refund paid back whole, never revealed by the buyer: nobody has seen them,
+    so they are for sale again (the product's stock counter goes up with them). Called by orders
+    inside their transaction; the keys must be sold."""
+    if not card_key_ids:
+        return
+    per_product: dict[int, int] = {}
+    for product_id in CardKey.objects.filter(pk__in=card_key_ids).values_list("product_id", flat=True):
+        per_product[product_id] = per_product.get(product_id, 0) + 1
+    edge = apply_transition(key_ids=card_key_ids, from_status=CardKeyStatus.SOLD, action="return", sold_to=None)
+    for product_id in sorted(per_product):
+        adjust_stock(product_id=product_id, delta=edge.stock_delta * per_product[product_id])
+
+
+def clear_card_key_reports(*, card_key_ids: list[int]) -> None:
+    """The refund that marked these keys reported-invalid was taken back (the merchant won its
+    contest or appeal): they are sold keys again, the buyer's."""
+    if card_key_ids:
+        apply_transition(key_ids=card_key_ids, from_status=CardKeyStatus.REPORTED_INVALID, action="clear_report")

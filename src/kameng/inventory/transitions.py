@@ -26,6 +26,9 @@ class Transition:
     stamp: str  # the timestamp column this edge sets
 
 
+# Edges that undo an earlier one: they clear its stamp instead of setting their own.
+CLEARING = frozenset({"release", "return", "clear_report"})
+
 # (from_status, action) -> Transition. Keys are created "available" by import (not an edge here).
 TRANSITIONS: dict[tuple[CardKeyStatus, str], Transition] = {
     (S.AVAILABLE, "reserve"): Transition(S.RESERVED, -1, "reserved_at"),  # held for an unpaid order
@@ -34,6 +37,10 @@ TRANSITIONS: dict[tuple[CardKeyStatus, str], Transition] = {
     (S.RESERVED, "sell"): Transition(S.SOLD, 0, "sold_at"),  # already left the counter at reserve
     (S.AVAILABLE, "revoke"): Transition(S.REVOKED, -1, "revoked_at"),  # merchant withdraws an unsold key
     (S.SOLD, "report_invalid"): Transition(S.REPORTED_INVALID, 0, "reported_at"),  # buyer says it fails
+    # Refunded in full and never revealed: nobody has seen it, so it is sold again.
+    (S.SOLD, "return"): Transition(S.AVAILABLE, +1, "sold_at"),
+    # The refund that upheld the report was recovered (the merchant won): the key was good.
+    (S.REPORTED_INVALID, "clear_report"): Transition(S.SOLD, 0, "reported_at"),
 }
 
 ACTIONS = sorted({action for _state, action in TRANSITIONS})
@@ -56,8 +63,8 @@ def apply_transition(
     edge = transition_for(from_status, action)
     now = now or timezone.now()
     values = {"status": edge.to, **fields}
-    # "release" clears the reservation stamp instead of setting it.
-    values[edge.stamp] = None if action == "release" else now
+    # The undoing edges clear their stamp (the reservation, the sale, the report) instead of setting it.
+    values[edge.stamp] = None if action in CLEARING else now
     updated = CardKey.objects.filter(pk__in=ids, status=from_status).update(**values)
     if updated != len(ids):
         raise DomainError("conflict")

@@ -9,10 +9,13 @@ from django.db.models import Count, Sum
 from kameng.ledger.models import AccountKind, JournalEntry, LedgerAccount, Posting
 
 
-def balance_of(*, kind: AccountKind | str, owner_id: int | None = None) -> int:
-    from kameng.ledger.services import account_key
+def _account(kind: AccountKind | str, owner_id: int | None):
+    """The account of this kind and owner, by its (kind, owner_id) index: what ``key`` encodes."""
+    return LedgerAccount.objects.filter(kind=AccountKind(kind), owner_id=owner_id)
 
-    account = LedgerAccount.objects.filter(key=account_key(kind, owner_id)).only("balance_fen").first()
+
+def balance_of(*, kind: AccountKind | str, owner_id: int | None = None) -> int:
+    account = _account(kind, owner_id).only("balance_fen").first()
     return account.balance_fen if account else 0
 
 
@@ -22,10 +25,8 @@ def entry_exists(*, source: str) -> bool:
 
 
 def postings_of(*, kind: AccountKind | str, owner_id: int | None = None, limit: int = 100):
-    from kameng.ledger.services import account_key
-
     return (
-        Posting.objects.filter(account__key=account_key(kind, owner_id))
+        Posting.objects.filter(account__in=_account(kind, owner_id))
         .select_related("entry")
         .order_by("-created_at", "-id")[:limit]
     )

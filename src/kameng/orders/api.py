@@ -9,13 +9,15 @@ from kameng.accounts.auth import api_auth
 from kameng.core.errors import DomainError
 from kameng.ledger.models import AccountKind
 from kameng.ledger.selectors import balance_of
-from kameng.orders import remedies, selectors, services
+from kameng.orders import funds, selectors, services
 from kameng.orders.schemas import (
     MAX_ID,
     BalanceOut,
+    DebtOut,
     EventOut,
     FundIn,
     FundOut,
+    GuaranteeFundOut,
     LedgerCheckOut,
     NoteIn,
     OrderIn,
@@ -93,7 +95,9 @@ def balance(request):
 
 @router.post("/payouts", auth=api_auth, response={201: PayoutOut}, summary="Request a payout (提现)")
 def request_payout(request, payload: PayoutIn):
-    return 201, services.request_payout(merchant=request.auth, amount_fen=payload.amount_fen)
+    return 201, funds.request_payout(
+        merchant=request.auth, amount_fen=payload.amount_fen, method=payload.method, account=payload.account
+    )
 
 
 @router.get("/payouts", auth=api_auth, response=list[PayoutOut], summary="My payouts, newest first")
@@ -111,12 +115,32 @@ def payout_queue(request, state: str | None = Query("requested", max_length=32))
 
 @router.post("/operator/payouts/{payout_id}/approve", auth=api_auth, response=PayoutOut, summary="Approve a payout")
 def approve_payout(request, payout_id: int = _id()):
-    return services.decide_payout(operator=request.auth, payout_id=payout_id, approve=True)
+    return funds.decide_payout(operator=request.auth, payout_id=payout_id, approve=True)
 
 
 @router.post("/operator/payouts/{payout_id}/reject", auth=api_auth, response=PayoutOut, summary="Reject a payout")
 def reject_payout(request, payout_id: int = _id(), *, payload: RejectIn):
-    return services.decide_payout(operator=request.auth, payout_id=payout_id, approve=False, note=payload.note)
+    return funds.decide_payout(operator=request.auth, payout_id=payout_id, approve=False, note=payload.note)
+
+
+@router.get(
+    "/operator/debts",
+    auth=api_auth,
+    response=list[DebtOut],
+    summary="Shops' debts to the guarantee fund, oldest first (operator)",
+)
+def debts(request, include_paid: bool = Query(False, description="also debts already paid back")):
+    return list(selectors.debt_list(operator=request.auth, open_only=not include_paid)[:500])
+
+
+@router.get(
+    "/operator/guarantee-fund",
+    auth=api_auth,
+    response=GuaranteeFundOut,
+    summary="The guarantee fund: balance, advances paid, recovered, outstanding (operator)",
+)
+def guarantee_fund(request):
+    return selectors.guarantee_fund(operator=request.auth)
 
 
 @router.get("/operator/ledger-check", auth=api_auth, response=LedgerCheckOut, summary="Check the books (operator)")
@@ -143,7 +167,7 @@ def fund_guarantee(request, payload: FundIn):
     key = (request.headers.get("Idempotency-Key") or "").strip()
     if not key or len(key) > 100 or not key.isprintable():
         raise DomainError("orders.idempotency_key_required")
-    remedies.fund_guarantee(
+    funds.fund_guarantee(
         operator=request.auth,
         amount_fen=payload.amount_fen,
         source=f"{request.auth.pk}:{key}",

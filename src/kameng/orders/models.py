@@ -58,6 +58,12 @@ class Order(models.Model):
     delivered_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     closed_reason = models.CharField(max_length=200, blank=True)
+    # The rulebook version in force when the order was placed: its protection window and
+    # commission are this version's (orders.rules.for_order). Null only for orders placed before
+    # the version was recorded.
+    rulebook = models.ForeignKey(
+        "rulebook.RulebookVersion", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
     class Meta:
         constraints = [
@@ -127,10 +133,35 @@ class OrderKey(models.Model):
     # key's row points back at it.
     replaced_at = models.DateTimeField(null=True, blank=True)
     replaces = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaced_by")
+    # A refund that paid this key back whole withholds it from the buyer (never revealable again,
+    # unless the refund is recovered); when the refund is final the key goes back to stock if it
+    # was never revealed, or is marked reported-invalid (``orders.money.dispose_withheld_keys``).
+    withheld_by = models.CharField(max_length=100, blank=True)  # the refund's source
+    withheld_at = models.DateTimeField(null=True, blank=True)
+    disposed_at = models.DateTimeField(null=True, blank=True)
+
+
+class PayoutMethod(models.TextChoices):
+    ALIPAY = "alipay", _("Alipay")
+    BANK = "bank", _("Bank card")
+
+
+def mask_account(method: str, account: str) -> str:
+    """A payout account as pages and API answers show it: enough to recognise, never the whole
+    number (6222 **** **** 1234, a***@example.com, 138****5678)."""
+    if not account:
+        return ""
+    if method == PayoutMethod.BANK:
+        return f"{account[:4]} **** **** {account[-4:]}"
+    if "@" in account:
+        name, _at, domain = account.rpartition("@")
+        return f"{name[:1]}***@{domain}"
+    return f"{account[:3]}****{account[-4:]}"
 
 
 class Payout(models.Model):
-    """A merchant's withdrawal (提现) of available balance; an operator approves or rejects it."""
+    """A merchant's withdrawal (提现) of available balance to an Alipay account or a bank card;
+    an operator approves or rejects it. Its state changes only through ``orders.funds``'s table."""
 
     class State(models.TextChoices):
         REQUESTED = "requested", _("Requested")
@@ -140,6 +171,10 @@ class Payout(models.Model):
     shop = models.ForeignKey("shops.Shop", on_delete=models.PROTECT, related_name="payouts")
     amount_fen = models.PositiveBigIntegerField()
     state = models.CharField(max_length=16, choices=State.choices, default=State.REQUESTED)
+    # Where the money goes, as the merchant gave it (checked by ``funds.clean_destination``).
+    # Blank only on payouts requested before destinations were recorded.
+    method = models.CharField(max_length=8, choices=PayoutMethod.choices, blank=True)
+    account = models.CharField(max_length=64, blank=True)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -150,6 +185,10 @@ class Payout(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["state", "created_at"])]
+
+    @property
+    def account_masked(self) -> str:
+        return mask_account(self.method, self.account)
 
 
 class Refund(models.Model):
@@ -164,8 +203,47 @@ class Refund(models.Model):
     from_deposit_fen = models.PositiveBigIntegerField(default=0)
     from_fund_fen = models.PositiveBigIntegerField(default=0)  # 先行赔付: the shop owes this back
     recovered_fen = models.PositiveBigIntegerField(default=0)  # taken back from the buyer later
+    # [[batch seq, fen, from escrow?], ...]: which batches this refund paid back, so a recovery
+    # can give each part back to its own batch (``orders.money.recover``).
+    shares = models.JSONField(default=list, blank=True)
+    key_ids = models.JSONField(default=list, blank=True)  # OrderKey ids it withheld
+    keys_invalid = models.BooleanField(default=False)  # 卡密无效: those keys were marked reported-invalid
     reason = models.CharField(max_length=200)
     created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(recovered_fen__lte=models.F("amount_fen")), name="refund_recovered_le_amount"
+            )
+        ]
+
+
+class BuyerDebt(models.Model):
+    """What a buyer owes after a recovery their wallet could not cover (they had spent the refund
+    a contest or an appeal took back). Taken from the wallet's next credit, back where the refund
+    came from (``orders.money.recover_buyer_debts``)."""
+
+    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="debts")
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="buyer_debts")
+    refund = models.ForeignKey(Refund, on_delete=models.PROTECT, related_name="buyer_debts")
+    source = models.CharField(max_length=120, unique=True)  # the recovery that fell short
+    amount_fen = models.PositiveBigIntegerField()
+    recovered_fen = models.PositiveBigIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    cleared_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(recovered_fen__lte=models.F("amount_fen")), name="buyer_debt_recovered_le_amount"
+            )
+        ]
+        indexes = [models.Index(fields=["buyer"], name="buyer_debt_open", condition=Q(cleared_at__isnull=True))]
+
+    @property
+    def outstanding_fen(self) -> int:
+        return self.amount_fen - self.recovered_fen
 
 
 class MerchantDebt(models.Model):

@@ -9,10 +9,15 @@ log = logging.getLogger(__name__)
 
 
 def on_payment_captured(sender, payment, **kwargs) -> None:
+    from kameng.orders.money import recover_buyer_debts
+
     if payment.order_id:
         from kameng.orders.services import pay_waiting_order_after_topup
 
         pay_waiting_order_after_topup(order_id=payment.order_id, payment_id=payment.pk, amount_fen=payment.amount_fen)
+    # What the buyer owes from a recovered refund comes out of the wallet next (after the order
+    # the top-up was for).
+    recover_buyer_debts(buyer_id=payment.buyer_id)
 
 
 def on_topup_succeeded(sender, request, **kwargs) -> None:

@@ -38,6 +38,11 @@ class RejectIn(Schema):
 
 class PayoutIn(Schema):
     amount_fen: Annotated[int, Field(strict=True, ge=1, le=10**12)]
+    # Where the money goes: "alipay" (a mainland mobile number or an email address) or "bank" (a
+    # card number). Checked by the service, which answers orders.payout_method_invalid,
+    # orders.alipay_account_invalid or orders.bank_card_invalid.
+    method: Annotated[str, Field(max_length=16)]
+    account: Annotated[str, Field(max_length=80)]
 
 
 class FundIn(Schema):
@@ -163,18 +168,49 @@ class EventOut(Schema):
 
 class BalanceOut(Schema):
     available_fen: int
-    pending_fen: int
+    pending_fen: int  # held in escrow
     in_payout_fen: int
+    deposit_fen: int
+    debt_fen: int  # owed to the guarantee fund
+    # Why payouts are frozen now ("shop_frozen", "shop_banned", "debt"), or "" when they are not.
+    payouts_frozen: str = Field("", alias="frozen_code")
 
 
 class PayoutOut(Schema):
     id: int
     shop_id: int
     amount_fen: int
+    method: str
+    account: str = Field(..., alias="account_masked")  # masked: 6222 **** **** 1234, a***@example.com
     state: str
     note: str
     created_at: datetime
     decided_at: datetime | None
+
+
+class DebtOut(Schema):
+    id: int
+    shop_id: int
+    shop_name: str = Field(..., alias="shop.name")
+    kind: str  # "advance" (先行赔付 the fund paid a buyer) or "penalty"
+    source: str
+    amount_fen: int
+    recovered_fen: int
+    outstanding_fen: int
+    created_at: datetime
+    cleared_at: datetime | None
+
+    @staticmethod
+    def resolve_kind(obj) -> str:
+        return "advance" if obj.is_advance else "penalty"
+
+
+class GuaranteeFundOut(Schema):
+    balance_fen: int
+    advances_paid_fen: int
+    recovered_fen: int
+    outstanding_fen: int
+    debtors: int
 
 
 class LedgerCheckOut(Schema):

@@ -7,14 +7,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Case, IntegerField, QuerySet, Sum, Value, When
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, QuerySet, Sum, Value, When
 
 from kameng.accounts.models import Role, User
 from kameng.accounts.permissions import require_role
 from kameng.core.errors import DomainError
 from kameng.ledger.models import AccountKind
 from kameng.ledger.selectors import balance_of, check_ledger
-from kameng.orders.models import BatchState, DeliveryBatch, Order, OrderKey, OrderState, Payout
+from kameng.orders.models import (
+    BatchState,
+    DeliveryBatch,
+    MerchantDebt,
+    Order,
+    OrderKey,
+    OrderState,
+    Payout,
+    Refund,
+)
 from kameng.shops.models import Shop
 from kameng.shops.selectors import shop_of_merchant
 from kameng.timeline.labels import kind_label
@@ -153,11 +162,51 @@ def order_of_shop(*, merchant: User, order_id: int) -> Order:
     return order
 
 
+# --- merchant money: balances, debts, why payouts are frozen ------------------------------------
+
+
+def _outstanding(qs: QuerySet[MerchantDebt]) -> int:
+    return int(qs.aggregate(s=Sum(F("amount_fen") - F("recovered_fen")))["s"] or 0)
+
+
+def outstanding_debt_fen(shop_id: int) -> int:
+    """What the shop still owes the guarantee fund (先行赔付 advanced for it, unpaid penalties)."""
+    return _outstanding(MerchantDebt.objects.filter(shop_id=shop_id, cleared_at__isnull=True))
+
+
+@dataclass(frozen=True)
+class PayoutFreeze:
+    """Why a shop cannot withdraw now (None when it can)."""
+
+    code: str  # "shop_frozen", "shop_banned", "debt"
+    debt_fen: int = 0
+
+
+def freeze_of(shop: Shop, debt_fen: int) -> PayoutFreeze | None:
+    if shop.status in ("frozen", "banned"):
+        return PayoutFreeze(f"shop_{shop.status}", debt_fen)
+    if debt_fen:
+        # A shop that owes the guarantee fund is paid out only once the debt is recovered (8.2).
+        return PayoutFreeze("debt", debt_fen)
+    return None
+
+
+def payout_freeze(shop: Shop) -> PayoutFreeze | None:
+    return freeze_of(shop, outstanding_debt_fen(shop.pk))
+
+
 @dataclass(frozen=True)
 class MerchantBalance:
     available_fen: int  # settled, withdrawable
     pending_fen: int  # paid by buyers, still in the escrow of the shop's orders (before commission)
     in_payout_fen: int  # requested payouts not yet decided
+    deposit_fen: int = 0  # 保证金
+    debt_fen: int = 0  # owed to the guarantee fund; payouts are frozen while it is not zero
+    freeze: PayoutFreeze | None = None
+
+    @property
+    def frozen_code(self) -> str:
+        return self.freeze.code if self.freeze else ""
 
 
 def merchant_balance(*, merchant: User) -> MerchantBalance:
@@ -168,11 +217,21 @@ def merchant_balance(*, merchant: User) -> MerchantBalance:
         ).aggregate(total=Sum("amount_fen"))["total"]
         or 0
     )
+    debt = outstanding_debt_fen(shop.pk)
     return MerchantBalance(
         available_fen=balance_of(kind=AccountKind.MERCHANT_AVAILABLE, owner_id=shop.pk),
         pending_fen=pending,
         in_payout_fen=balance_of(kind=AccountKind.MERCHANT_PAYOUT, owner_id=shop.pk),
+        deposit_fen=balance_of(kind=AccountKind.MERCHANT_DEPOSIT, owner_id=shop.pk),
+        debt_fen=debt,
+        freeze=freeze_of(shop, debt),
     )
+
+
+def debts_of_shop(*, merchant: User) -> QuerySet[MerchantDebt]:
+    """The shop's open debts to the guarantee fund, oldest first (the order they are recovered in)."""
+    shop = _merchant_shop(merchant)
+    return _with_kind(MerchantDebt.objects.filter(shop=shop, cleared_at__isnull=True)).order_by("created_at", "pk")
 
 
 def payouts_of_shop(*, merchant: User) -> QuerySet[Payout]:
@@ -194,6 +253,73 @@ def payout_queue(*, operator: User, state: str | None = Payout.State.REQUESTED) 
     return qs
 
 
+def _with_kind(qs: QuerySet[MerchantDebt]) -> QuerySet[MerchantDebt]:
+    """``is_advance``: the debt is 先行赔付 the fund paid a buyer (its source is a refund's);
+    otherwise it is a penalty the shop could not pay."""
+    return qs.annotate(is_advance=Exists(Refund.objects.filter(source=OuterRef("source"))))
+
+
+def debt_list(*, operator: User, open_only: bool = True) -> QuerySet[MerchantDebt]:
+    """Debts of every shop to the guarantee fund, oldest first; open ones only unless asked."""
+    require_role(operator, Role.OPERATOR)
+    qs = _with_kind(MerchantDebt.objects.select_related("shop")).order_by("created_at", "pk")
+    return qs.filter(cleared_at__isnull=True) if open_only else qs
+
+
+@dataclass(frozen=True)
+class GuaranteeFund:
+    balance_fen: int  # what the fund holds now
+    advances_paid_fen: int  # 先行赔付 it paid buyers for shops that could not
+    recovered_fen: int  # paid back to it by those shops (debts recovered)
+    outstanding_fen: int  # still owed to it (advances and penalties)
+    debtors: int  # shops owing it
+
+
+def guarantee_fund(*, operator: User) -> GuaranteeFund:
+    require_role(operator, Role.OPERATOR)
+    open_debts = MerchantDebt.objects.filter(cleared_at__isnull=True)
+    return GuaranteeFund(
+        balance_fen=balance_of(kind=AccountKind.GUARANTEE_FUND),
+        advances_paid_fen=int(Refund.objects.aggregate(s=Sum("from_fund_fen"))["s"] or 0),
+        recovered_fen=int(MerchantDebt.objects.aggregate(s=Sum("recovered_fen"))["s"] or 0),
+        outstanding_fen=_outstanding(open_debts),
+        debtors=open_debts.values("shop").distinct().count(),
+    )
+
+
 def ledger_check(*, operator: User):
     require_role(operator, Role.OPERATOR)
     return check_ledger()
+
+
+# --- for other apps' domain code (after-sales, evidence) -----------------------------------------
+# These check no user: the caller already decided who may see the order (a case it may see, a
+# tag it owns). They are how those apps read orders without importing ``orders.models``.
+
+
+def orders_among(
+    *, ids: list[int] | QuerySet, buyer: User | None = None, merchant: User | None = None
+) -> QuerySet[Order]:
+    """The orders whose ids are in ``ids`` (a list, or a subquery of the caller's own rows), newest
+    first; only ``buyer``'s own, or ``merchant``'s shop's, when given."""
+    qs = Order.objects.select_related("shop", "product").filter(pk__in=ids)
+    if buyer is not None:
+        qs = qs.filter(buyer=buyer)
+    if merchant is not None:
+        qs = qs.filter(shop__owner=merchant)
+    return qs.order_by("-created_at", "-pk")
+
+
+def batches_of(*, order: Order, seqs: list[int]) -> QuerySet[DeliveryBatch]:
+    """The order's batches numbered ``seqs``, in sequence order."""
+    return DeliveryBatch.objects.filter(order=order, seq__in=seqs).order_by("seq")
+
+
+def keys_of_order(*, order_id: int, ids: list[int]) -> QuerySet[OrderKey]:
+    """The order's keys among ``ids`` (a case's keys), by id."""
+    return OrderKey.objects.filter(batch__order_id=order_id, pk__in=ids).order_by("pk")
+
+
+def current_keys_of(*, batches: list[DeliveryBatch] | QuerySet[DeliveryBatch]) -> QuerySet[OrderKey]:
+    """The keys delivered in ``batches`` that were not replaced since, by id."""
+    return OrderKey.objects.filter(batch__in=batches, replaced_at__isnull=True).order_by("pk")

@@ -12,10 +12,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Iterable
-from contextlib import contextmanager, nullcontext
-from contextvars import ContextVar
-from dataclasses import dataclass, field
+from contextlib import nullcontext
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, connection, transaction
@@ -27,17 +25,28 @@ from kameng.catalog.models import DeliveryKind, Product
 from kameng.catalog.services import validate_buyer_fields
 from kameng.core.db import insert_rows
 from kameng.core.errors import DomainError
-from kameng.inventory.services import allocate_card_keys, decrement_stock_counter, reveal_card_key
+from kameng.core.templatetags.money import format_fen
+from kameng.inventory.services import allocate_card_keys, reveal_card_key
 from kameng.ledger.models import AccountKind
 from kameng.ledger.services import Line, get_or_create_account, open_account, post_entry, transfer
-from kameng.orders import rules
-from kameng.orders.models import BatchState, DeliveryBatch, MerchantDebt, Order, OrderKey, OrderState, Payout
-from kameng.orders.transitions import next_batch_state, next_order_state
+from kameng.orders import funds, rules
+from kameng.orders.delivery import advance, record_batch_delivered, release_batch, start_topup
+from kameng.orders.models import BatchState, DeliveryBatch, Order, OrderKey, OrderState
+from kameng.orders.money import refund_batches
+from kameng.orders.transitions import next_order_state
+from kameng.orders.uow import (
+    current_work,
+    escrow_account,
+    locked_order,
+    record_event,
+    set_batch_state,
+    set_order_state,
+    unit_of_work,
+    wallet_account,
+)
 from kameng.shops.models import Shop
 from kameng.suppliers.models import RequestStatus
 from kameng.suppliers.selectors import request_for_ref
-from kameng.suppliers.services import submit_topup
-from kameng.timeline.services import NewEvent, append_events
 
 log = logging.getLogger(__name__)
 
@@ -45,74 +54,6 @@ IDEMPOTENCY_KEY_MAX = 100
 
 
 # --- small helpers -------------------------------------------------------------------------------
-
-
-@dataclass
-class _Work:
-    events: dict[str, list[NewEvent]] = field(default_factory=dict)
-    new_streams: set[str] = field(default_factory=set)  # subjects created in this transaction
-    sold: list[tuple[int, int]] = field(default_factory=list)  # (product id, keys) for the counter
-
-
-_current_work: ContextVar[_Work | None] = ContextVar("orders_unit_of_work", default=None)
-
-
-@contextmanager
-def _unit_of_work():
-    """One business act in one transaction. Its timeline events and the stock-counter change are
-    written together at the end, in the documented lock order: each stream's head, then the
-    product row — the one row every sale of a product shares — held only until the commit."""
-    if _current_work.get() is not None:  # already inside one: join it
-        yield _current_work.get()
-        return
-    work = _Work()
-    token = _current_work.set(work)
-    try:
-        with transaction.atomic():
-            yield work
-            for stream in sorted(work.events):
-                append_events(stream=stream, events=work.events[stream], new_stream=stream in work.new_streams)
-            for product_id, quantity in work.sold:
-                decrement_stock_counter(product_id=product_id, quantity=quantity)
-    finally:
-        _current_work.reset(token)
-
-
-def _event(order: Order, kind: str, payload: dict, actor: User | None = None, actor_role: str | None = None):
-    work = _current_work.get()
-    if work is None:
-        raise RuntimeError("order events are recorded inside _unit_of_work()")
-    work.events.setdefault(order.stream, []).append(NewEvent(kind, payload, actor, actor_role))
-
-
-def _set_order_state(order: Order, action: str, **fields) -> None:
-    order.state = next_order_state(order.state, action)
-    for name, value in fields.items():
-        setattr(order, name, value)
-    order.save(update_fields=["state", *fields])
-
-
-def _set_batch_state(batch: DeliveryBatch, action: str, *, save: bool = True, **fields) -> None:
-    batch.state = next_batch_state(batch.state, action)
-    for name, value in fields.items():
-        setattr(batch, name, value)
-    if save:
-        batch.save(update_fields=["state", *fields])
-
-
-def _locked_order(order_id: int) -> Order:
-    order = Order.objects.select_for_update().filter(pk=order_id).first()
-    if order is None:
-        raise DomainError("not_found")
-    return order
-
-
-def _wallet(user_id: int):
-    return get_or_create_account(kind=AccountKind.BUYER_WALLET, owner_id=user_id)
-
-
-def _escrow(order_id: int):
-    return get_or_create_account(kind=AccountKind.ORDER_ESCROW, owner_id=order_id)
 
 
 def _request_fingerprint(product_id: int, quantity: int, buyer_fields: dict) -> str:
@@ -200,11 +141,11 @@ def _place_new_order(
     # Inside a caller's transaction a duplicate key must not abort it: insert in a savepoint. On
     # its own, the order's transaction is the one that rolls back, so the savepoint is not needed.
     guard = transaction.atomic() if connection.in_atomic_block else nullcontext()
-    with _unit_of_work() as work:
+    with unit_of_work() as work:
         # The wallet is read before the insert so that a card-key order paid at once is inserted in
         # its final state (paid and delivered) instead of inserted and then updated. Every later
         # step still refuses on its own (ledger balance, key allocation) and rolls this back.
-        wallet = _wallet(buyer.pk) if pay_now else None
+        wallet = wallet_account(buyer.pk) if pay_now else None
         paying = wallet is not None and wallet.balance_fen >= total
         inserted_paid = paying and product.delivery_kind == DeliveryKind.CARD_KEY
         with guard:
@@ -222,6 +163,7 @@ def _place_new_order(
                 request_fingerprint=fingerprint,
                 created_at=now,
                 payment_due_at=now + r.payment_window,
+                rulebook_id=r.rulebook_id,  # its protection window and commission stay this version's
             )
             if inserted_paid:
                 _mark_paid_and_delivered(order, now=now)
@@ -239,7 +181,7 @@ def _place_new_order(
             DeliveryBatch(order=order, seq=n, quantity=size, amount_fen=size * product.price_fen)
             for n, size in enumerate(sizes, start=1)
         ]
-        _event(
+        record_event(
             order,
             "order.created",
             {
@@ -296,8 +238,8 @@ def _replay(order: Order, fingerprint: str) -> PlaceResult:
 def pay_order(*, buyer: User, order_id: int) -> Order:
     """Pay a waiting order from the wallet into its escrow."""
     require_role(buyer, Role.BUYER)
-    with _unit_of_work():
-        order = _locked_order(order_id)
+    with unit_of_work():
+        order = locked_order(order_id)
         if order.buyer_id != buyer.pk:
             raise DomainError("not_found")
         _pay_locked(order=order, now=timezone.now())
@@ -312,8 +254,8 @@ def pay_waiting_order_after_topup(*, order_id: int, payment_id: int | None = Non
     credited to the wallet and is not charged to the order, so it stands refunded without a case;
     the order timeline records it and the buyer is told."""
     try:
-        with _unit_of_work():
-            order = _locked_order(order_id)
+        with unit_of_work():
+            order = locked_order(order_id)
             if order.state != OrderState.PENDING_PAYMENT:
                 if order.paid_at is not None and payment_id is not None:
                     _record_duplicate_payment(order, payment_id=payment_id, amount_fen=amount_fen)
@@ -328,7 +270,7 @@ def pay_waiting_order_after_topup(*, order_id: int, payment_id: int | None = Non
 def _record_duplicate_payment(order: Order, *, payment_id: int, amount_fen: int) -> None:
     from kameng.notifications.services import notify
 
-    _event(
+    record_event(
         order,
         "payment.duplicate_refunded",
         {"payment": payment_id, "amount_fen": amount_fen, "to": "wallet", "rule": "8.4"},
@@ -337,7 +279,7 @@ def _record_duplicate_payment(order: Order, *, payment_id: int, amount_fen: int)
     notify(
         user=order.buyer,
         kind="order.duplicate_payment",
-        params={"order": order.pk, "amount_yuan": f"{amount_fen / 100:.2f}"},
+        params={"order": order.pk, "amount": format_fen(amount_fen)},
         url=f"/orders/{order.pk}/",
         subject=order.stream,
         dedupe_key=f"duplicate-payment:{payment_id}",
@@ -367,7 +309,7 @@ def _pay_locked(
     # the unit of work, so the product row is locked only until the commit.
     entry, _created = transfer(
         source=f"order:{order.pk}:paid",
-        from_account=wallet or _wallet(order.buyer_id),
+        from_account=wallet or wallet_account(order.buyer_id),
         to_account=open_account(kind=AccountKind.ORDER_ESCROW, owner_id=order.pk),
         amount_fen=order.total_fen,
         memo=f"order {order.pk} paid into escrow",
@@ -376,15 +318,15 @@ def _pay_locked(
         order.state = next_order_state(order.state, "pay")
         order.paid_at = now
     changed = ["state", "paid_at"]
-    _event(order, "order.paid", {"amount_fen": order.total_fen, "ledger_entry": entry.source, "from": "wallet"})
+    record_event(order, "order.paid", {"amount_fen": order.total_fen, "ledger_entry": entry.source, "from": "wallet"})
     batches = batches if batches is not None else list(order.batches.all())
     if order.delivery_kind == DeliveryKind.CARD_KEY:
         keys = allocate_card_keys(
             product_id=order.product_id, quantity=order.quantity, buyer=order.buyer, update_counter=False
         )
-        _current_work.get().sold.append((order.product_id, len(keys)))
+        current_work().sold.append((order.product_id, len(keys)))
         if new_batches:
-            _release_batch(order, batches[0], now=now, save=False)
+            release_batch(order, batches[0], now=now, save=False)
             insert_rows(batches)
         rows, cursor = [], 0
         for batch in batches:
@@ -392,15 +334,15 @@ def _pay_locked(
                 rows.append(OrderKey(batch=batch, card_key_id=key.pk, fingerprint=key.fingerprint))
             cursor += batch.quantity
         insert_rows(rows)
-        _event(
+        record_event(
             order,
             "keys.allocated",
             {"fingerprints": [k.fingerprint for k in keys], "batches": [b.quantity for b in batches]},
         )
         if new_batches:
-            _event_batch_delivered(order, batches[0])
+            record_batch_delivered(order, batches[0])
         else:
-            _release_batch(order, batches[0], now=now)
+            release_batch(order, batches[0], now=now)
         if not inserted_paid:
             order.state = next_order_state(order.state, "deliver")
             order.delivered_at = now
@@ -412,10 +354,10 @@ def _pay_locked(
         if order.delivery_kind == DeliveryKind.MANUAL:
             order.delivery_due_at = now + timedelta(hours=order.product.manual_delivery_hours)
             changed += ["delivery_due_at"]
-            _set_batch_state(batches[0], "start_delivery")
-            _event(order, "delivery.awaiting_merchant", {"due_at": order.delivery_due_at.isoformat()})
+            set_batch_state(batches[0], "start_delivery")
+            record_event(order, "delivery.awaiting_merchant", {"due_at": order.delivery_due_at.isoformat()})
         else:
-            _start_topup(order, batches[0])
+            start_topup(order, batches[0])
     if not inserted_paid:
         order.save(update_fields=changed)
 
@@ -427,48 +369,14 @@ def _mark_paid_and_delivered(order: Order, *, now: datetime) -> None:
     order.paid_at = order.delivered_at = now
 
 
-def _release_batch(order: Order, batch: DeliveryBatch, *, now: datetime, save: bool = True) -> None:
-    """Card keys of this batch become visible to the buyer; the protection window starts.
-
-    ``save=False``: the batch is not inserted yet; the caller inserts it in this state and then
-    records the event with ``_event_batch_delivered`` (after its own events, in their order)."""
-    due = now + rules.current().protection_window
-    _set_batch_state(batch, "release", save=save, delivered_at=now, confirm_due_at=due)
-    if save:
-        _event_batch_delivered(order, batch)
-
-
-def _event_batch_delivered(order: Order, batch: DeliveryBatch) -> None:
-    _event(
-        order,
-        "batch.delivered",
-        {"batch": batch.seq, "quantity": batch.quantity, "confirm_due_at": batch.confirm_due_at.isoformat()},
-    )
-
-
-def _start_topup(order: Order, batch: DeliveryBatch) -> None:
-    if batch.state == BatchState.WAITING:
-        _set_batch_state(batch, "start_delivery")
-    request = submit_topup(
-        ref=f"order:{order.pk}:batch:{batch.seq}",
-        sku=f"product-{order.product_id}",
-        face_value_fen=order.product.face_value_fen,
-        quantity=batch.quantity,
-        fields=order.buyer_fields,
-    )
-    batch.supplier_request_id = request.request_id
-    batch.save(update_fields=["supplier_request_id"])
-    _event(order, "supplier.requested", {"batch": batch.seq, "request_id": request.request_id})
-
-
 def cancel_order(*, buyer: User | None, order_id: int, reason: str = "") -> Order:
     """Cancel an unpaid order (the buyer, or the sweep when the payment window passed)."""
-    with _unit_of_work():
-        order = _locked_order(order_id)
+    with unit_of_work():
+        order = locked_order(order_id)
         if buyer is not None and order.buyer_id != buyer.pk:
             raise DomainError("not_found")
-        _set_order_state(order, "cancel", closed_reason=reason[:200])
-        _event(order, "order.cancelled", {"reason": reason[:200]}, actor=buyer)
+        set_order_state(order, "cancel", closed_reason=reason[:200])
+        record_event(order, "order.cancelled", {"reason": reason[:200]}, actor=buyer)
     return order
 
 
@@ -488,21 +396,21 @@ def topup_finished(*, ref: str, succeeded: bool, detail: dict) -> None:
     if target is None:
         return
     order_id, seq = target
-    with _unit_of_work():
-        order = _locked_order(order_id)
+    with unit_of_work():
+        order = locked_order(order_id)
         batch = order.batches.select_for_update().get(seq=seq)
         if batch.state != BatchState.DELIVERING:
             return  # already applied: answers are idempotent
         now = timezone.now()
-        _event(order, "supplier.answered", {"batch": seq, "succeeded": succeeded, **detail})
+        record_event(order, "supplier.answered", {"batch": seq, "succeeded": succeeded, **detail})
         if succeeded:
-            due = now + rules.current().protection_window
-            _set_batch_state(batch, "deliver", delivered_at=now, confirm_due_at=due)
+            due = now + rules.for_order(order).protection_window
+            set_batch_state(batch, "deliver", delivered_at=now, confirm_due_at=due)
             if order.state == OrderState.DELIVERING:
-                _set_order_state(order, "deliver", delivered_at=now)
-            _event(order, "batch.delivered", {"batch": seq, "confirm_due_at": due.isoformat()})
+                set_order_state(order, "deliver", delivered_at=now)
+            record_event(order, "batch.delivered", {"batch": seq, "confirm_due_at": due.isoformat()})
         else:
-            _refund_batches(order, [batch], reason="supplier_failed")
+            refund_batches(order=order, batches=[batch], reason="supplier_failed")
 
 
 def deliver_manually(*, merchant: User, order_id: int, note: str) -> Order:
@@ -511,8 +419,8 @@ def deliver_manually(*, merchant: User, order_id: int, note: str) -> Order:
     note = (note or "").strip()
     if not note or len(note) > 2000:
         raise DomainError("invalid_input", fields={"note": "1–2000 characters"})
-    with _unit_of_work():
-        order = _locked_order(order_id)
+    with unit_of_work():
+        order = locked_order(order_id)
         if order.shop.owner_id != merchant.pk:
             raise DomainError("not_found")
         if order.delivery_kind != DeliveryKind.MANUAL:
@@ -522,11 +430,11 @@ def deliver_manually(*, merchant: User, order_id: int, note: str) -> Order:
             next_order_state(order.state, "deliver")  # explains why not
             raise DomainError("orders.invalid_transition", state=order.state, action="deliver")
         now = timezone.now()
-        due = now + rules.current().protection_window
-        _set_batch_state(batch, "deliver", delivered_at=now, confirm_due_at=due, manual_note=note)
+        due = now + rules.for_order(order).protection_window
+        set_batch_state(batch, "deliver", delivered_at=now, confirm_due_at=due, manual_note=note)
         if order.state == OrderState.DELIVERING:
-            _set_order_state(order, "deliver", delivered_at=now)
-        _event(
+            set_order_state(order, "deliver", delivered_at=now)
+        record_event(
             order,
             "batch.delivered",
             {"batch": batch.seq, "note": note, "confirm_due_at": due.isoformat()},
@@ -541,13 +449,15 @@ def reveal_key(
     """Show a delivered card key to its buyer. Every reveal is recorded on the order's timeline
     (time, address, browser): whether and when a code was seen is evidence for after-sales."""
     require_role(buyer, Role.BUYER)
-    with _unit_of_work():
-        order = _locked_order(order_id)
+    with unit_of_work():
+        order = locked_order(order_id)
         if order.buyer_id != buyer.pk:
             raise DomainError("not_found")
         okey = OrderKey.objects.select_related("batch").filter(pk=order_key_id, batch__order=order).first()
         if okey is None:
             raise DomainError("not_found")
+        if okey.withheld_by or okey.disposed_at:  # paid back whole by a refund: the buyer has the money instead
+            raise DomainError("orders.key_refunded")
         if okey.batch.state not in (BatchState.DELIVERED, BatchState.SETTLED):
             raise DomainError("orders.not_revealable")
         plain = reveal_card_key(user=buyer, card_key_id=okey.card_key_id)
@@ -555,7 +465,7 @@ def reveal_key(
         okey.reveal_count += 1
         okey.first_revealed_at = okey.first_revealed_at or now
         okey.save(update_fields=["reveal_count", "first_revealed_at"])
-        _event(
+        record_event(
             order,
             "key.revealed",
             {
@@ -575,8 +485,8 @@ def reveal_key(
 def confirm_receipt(*, buyer: User, order_id: int) -> Order:
     """确认收货: settle every delivered batch of the order now, and release the next waiting one."""
     require_role(buyer, Role.BUYER)
-    with _unit_of_work():
-        order = _locked_order(order_id)
+    with unit_of_work():
+        order = locked_order(order_id)
         if order.buyer_id != buyer.pk:
             raise DomainError("not_found")
         # A batch frozen by an open after-sales case settles only when the case lets go (2.3).
@@ -585,18 +495,18 @@ def confirm_receipt(*, buyer: User, order_id: int) -> Order:
             raise DomainError("orders.nothing_to_confirm")
         for batch in batches:
             _settle_batch(order, batch, actor=buyer, how="confirmed")
-        _advance(order)
+        advance(order)
     order.refresh_from_db()
     return order
 
 
 def _settle_batch(order: Order, batch: DeliveryBatch, *, actor: User | None, how: str) -> None:
-    r = rules.current()
+    r = rules.for_order(order)  # the commission of the version the order was placed under
     # What an after-sales refund already returned from this batch's escrow is not the merchant's.
     amount = batch.amount_fen - batch.refunded_fen
     commission = rules.commission_of(amount, r.commission_bps)
     lines = [
-        Line(_escrow(order.pk), -amount),
+        Line(escrow_account(order.pk), -amount),
         Line(
             get_or_create_account(kind=AccountKind.MERCHANT_AVAILABLE, owner_id=order.shop_id),
             amount - commission,
@@ -604,21 +514,23 @@ def _settle_batch(order: Order, batch: DeliveryBatch, *, actor: User | None, how
     ]
     if commission:
         lines.append(Line(get_or_create_account(kind=AccountKind.PLATFORM_COMMISSION), commission))
+    # A shop that owes the guarantee fund (先行赔付, unpaid penalty) pays it back first (8.2). Its
+    # open debts are locked BEFORE any ledger account, as a recovery locks them
+    # (docs/concurrency.md): the other way round, the two deadlock.
+    debts = funds.lock_debts(shop_id=order.shop_id)
     entry, _created = post_entry(source=f"order:{order.pk}:batch:{batch.seq}:settled", lines=lines, memo="settlement")
-    # A shop that owes the guarantee fund (先行赔付, unpaid penalty) pays it back first (8.2).
-    from kameng.orders.remedies import recover_debts  # here: remedies builds on this module
-
-    recover_debts(shop_id=order.shop_id)
+    if debts:
+        funds.recover_debts(shop_id=order.shop_id, debts=debts)
     now = timezone.now()
-    _set_batch_state(batch, "settle", settled_at=now)
-    _event(
+    set_batch_state(batch, "settle", settled_at=now)
+    record_event(
         order,
         "batch.confirmed" if how == "confirmed" else "batch.auto_confirmed",
         {"batch": batch.seq},
         actor=actor,
         actor_role=None if actor else "system",
     )
-    _event(
+    record_event(
         order,
         "batch.settled",
         {
@@ -628,125 +540,6 @@ def _settle_batch(order: Order, batch: DeliveryBatch, *, actor: User | None, how
             "ledger_entry": entry.source,
         },
     )
-
-
-def _advance(order: Order) -> None:
-    """After a batch settles or refunds: release the next batch, or finish the order."""
-    now = timezone.now()
-    batches = list(order.batches.select_for_update().order_by("seq"))
-    if any(b.state in (BatchState.DELIVERED, BatchState.DELIVERING) for b in batches):
-        return
-    waiting = [b for b in batches if b.state == BatchState.WAITING]
-    if waiting:
-        nxt = waiting[0]
-        if order.delivery_kind == DeliveryKind.CARD_KEY:
-            _release_batch(order, nxt, now=now)
-        elif order.delivery_kind == DeliveryKind.DIRECT_TOPUP:
-            _start_topup(order, nxt)
-        else:
-            # 人工发货: the promise restarts for each batch, and the sweep enforces it.
-            _set_batch_state(nxt, "start_delivery")
-            order.delivery_due_at = now + timedelta(hours=order.product.manual_delivery_hours)
-            order.save(update_fields=["delivery_due_at"])
-            _event(order, "delivery.awaiting_merchant", {"batch": nxt.seq, "due_at": order.delivery_due_at.isoformat()})
-        return
-    if all(b.state == BatchState.REFUNDED for b in batches):
-        if order.state != OrderState.REFUNDED:
-            _set_order_state(order, "refund")
-        return
-    if order.state in (OrderState.DELIVERED, OrderState.PARTIALLY_REFUNDED):
-        _set_order_state(order, "complete", completed_at=now)
-        _event(order, "order.completed", {"state": str(order.state)})
-
-
-def _refund_batches(order: Order, batches: Iterable[DeliveryBatch], *, reason: str) -> int:
-    """Return these batches' escrow to the buyer's wallet. When delivery itself failed (supplier
-    said no, merchant missed the deadline) the batches not yet started go back too: the buyer
-    should not wait on the rest of a failed order."""
-    batches = list(batches)
-    if reason in ("supplier_failed", "merchant_missed_deadline"):
-        seen = {b.pk for b in batches}
-        batches += [b for b in order.batches.select_for_update().filter(state=BatchState.WAITING) if b.pk not in seen]
-    total = 0
-    for batch in batches:
-        # An after-sales refund may already have paid back part of this batch from its escrow.
-        amount = batch.amount_fen - batch.refunded_fen
-        if amount > 0:
-            transfer(
-                source=f"order:{order.pk}:batch:{batch.seq}:refunded",
-                from_account=_escrow(order.pk),
-                to_account=_wallet(order.buyer_id),
-                amount_fen=amount,
-                memo=reason,
-            )
-        _set_batch_state(batch, "refund", refunded_fen=batch.amount_fen, held_by="")
-        total += amount
-        _event(order, "batch.refunded", {"batch": batch.seq, "amount_fen": amount, "reason": reason})
-    order.refunded_fen += total
-    order.save(update_fields=["refunded_fen"])
-    if order.batches.exclude(state=BatchState.REFUNDED).exists():
-        if order.state != OrderState.PARTIALLY_REFUNDED:
-            _set_order_state(order, "partial_refund")
-    else:
-        _set_order_state(order, "refund", closed_reason=reason)
-    _event(order, "order.refunded", {"amount_fen": total, "to": "wallet", "reason": reason})
-    _advance(order)
-    return total
-
-
-# --- payouts (提现) ------------------------------------------------------------------------------
-
-
-def request_payout(*, merchant: User, amount_fen: int) -> Payout:
-    require_role(merchant, Role.MERCHANT)
-    shop = getattr(merchant, "shop", None)
-    if shop is None:
-        raise DomainError("shop.no_shop")
-    if not isinstance(amount_fen, int) or amount_fen < rules.current().payout_min_fen:
-        raise DomainError("orders.payout_too_small", min=rules.current().payout_min_fen)
-    if shop.status in ("frozen", "banned") or MerchantDebt.objects.filter(shop=shop, cleared_at__isnull=True).exists():
-        # A shop that owes the guarantee fund is paid out only once the debt is recovered (8.2).
-        raise DomainError("orders.payouts_frozen")
-    with transaction.atomic():
-        payout = Payout.objects.create(shop=shop, amount_fen=amount_fen, requested_by=merchant)
-        transfer(
-            source=f"payout:{payout.pk}:requested",
-            from_account=get_or_create_account(kind=AccountKind.MERCHANT_AVAILABLE, owner_id=shop.pk),
-            to_account=get_or_create_account(kind=AccountKind.MERCHANT_PAYOUT, owner_id=shop.pk),
-            amount_fen=amount_fen,
-            memo="payout requested",
-        )
-    return payout
-
-
-def decide_payout(*, operator: User, payout_id: int, approve: bool, note: str = "") -> Payout:
-    require_role(operator, Role.OPERATOR)
-    with transaction.atomic():
-        payout = Payout.objects.select_for_update().filter(pk=payout_id).first()
-        if payout is None:
-            raise DomainError("not_found")
-        if payout.state != Payout.State.REQUESTED:
-            raise DomainError("conflict")
-        in_transit = get_or_create_account(kind=AccountKind.MERCHANT_PAYOUT, owner_id=payout.shop_id)
-        if approve:
-            # The money leaves the platform through the gateway (bank transfer / Alipay payout).
-            target = get_or_create_account(kind=AccountKind.GATEWAY_CLEARING)
-            payout.state = Payout.State.PAID
-        else:
-            target = get_or_create_account(kind=AccountKind.MERCHANT_AVAILABLE, owner_id=payout.shop_id)
-            payout.state = Payout.State.REJECTED
-        transfer(
-            source=f"payout:{payout.pk}:{payout.state}",
-            from_account=in_transit,
-            to_account=target,
-            amount_fen=payout.amount_fen,
-            memo=f"payout {payout.state}",
-        )
-        payout.decided_by = operator
-        payout.decided_at = timezone.now()
-        payout.note = (note or "")[:300]
-        payout.save(update_fields=["state", "decided_by", "decided_at", "note"])
-    return payout
 
 
 # --- the sweep -----------------------------------------------------------------------------------
@@ -777,11 +570,11 @@ def sweep(*, now: datetime | None = None, limit: int = 500) -> SweepReport:
             Order.objects.filter(state=OrderState.PENDING_PAYMENT, payment_due_at__lt=now).order_by("pk"), limit
         )
     for order_id in unpaid:
-        with _unit_of_work():
-            order = _locked_order(order_id)
+        with unit_of_work():
+            order = locked_order(order_id)
             if order.state == OrderState.PENDING_PAYMENT and order.payment_due_at < now:
-                _set_order_state(order, "cancel", closed_reason="payment window passed")
-                _event(order, "order.cancelled", {"reason": "payment window passed"}, actor_role="system")
+                set_order_state(order, "cancel", closed_reason="payment window passed")
+                record_event(order, "order.cancelled", {"reason": "payment window passed"}, actor_role="system")
                 report.cancelled += 1
 
     late_manual = Order.objects.filter(
@@ -793,13 +586,13 @@ def sweep(*, now: datetime | None = None, limit: int = 500) -> SweepReport:
     with transaction.atomic():
         late = _claim(Order.objects.filter(pk__in=late_manual.values("pk")).order_by("pk"), limit)
     for order_id in late:
-        with _unit_of_work():
-            order = _locked_order(order_id)
+        with unit_of_work():
+            order = locked_order(order_id)
             if not order.delivery_due_at or order.delivery_due_at >= now:
                 continue
             pending = list(order.batches.select_for_update().filter(state=BatchState.DELIVERING))
             if pending:
-                _refund_batches(order, pending, reason="merchant_missed_deadline")
+                refund_batches(order=order, batches=pending, reason="merchant_missed_deadline")
                 report.manual_refunded += 1
 
     # Supplier answers normally arrive by signal; re-read final ones here in case a process died
@@ -823,9 +616,9 @@ def sweep(*, now: datetime | None = None, limit: int = 500) -> SweepReport:
             limit,
         )
     for batch_id in due:
-        with _unit_of_work():
+        with unit_of_work():
             order_id = DeliveryBatch.objects.filter(pk=batch_id).values_list("order_id", flat=True).first()
-            order = _locked_order(order_id)
+            order = locked_order(order_id)
             batch = order.batches.select_for_update().get(pk=batch_id)
             if (
                 batch.state == BatchState.DELIVERED
@@ -834,6 +627,6 @@ def sweep(*, now: datetime | None = None, limit: int = 500) -> SweepReport:
                 and batch.confirm_due_at < now
             ):
                 _settle_batch(order, batch, actor=None, how="auto")
-                _advance(order)
+                advance(order)
                 report.auto_confirmed += 1
     return report

@@ -28,6 +28,14 @@ ORDER_TRANSITIONS: dict[tuple[str, str], str] = {
     (S.PARTIALLY_REFUNDED, "complete"): S.PARTIALLY_REFUNDED,  # settles what remains; stays marked
     (S.PARTIALLY_REFUNDED, "partial_refund"): S.PARTIALLY_REFUNDED,
     (S.PARTIALLY_REFUNDED, "refund"): S.REFUNDED,
+    # A refund recovered (a contest or an appeal the buyer lost): the order is what it was before.
+    (S.REFUNDED, "partial_refund"): S.PARTIALLY_REFUNDED,
+    (S.REFUNDED, "restore_completed"): S.COMPLETED,
+    (S.REFUNDED, "restore_delivered"): S.DELIVERED,
+    (S.REFUNDED, "restore_delivering"): S.DELIVERING,
+    (S.PARTIALLY_REFUNDED, "restore_completed"): S.COMPLETED,
+    (S.PARTIALLY_REFUNDED, "restore_delivered"): S.DELIVERED,
+    (S.PARTIALLY_REFUNDED, "restore_delivering"): S.DELIVERING,
 }
 
 B = BatchState
@@ -39,6 +47,9 @@ BATCH_TRANSITIONS: dict[tuple[str, str], str] = {
     (B.DELIVERING, "refund"): B.REFUNDED,
     (B.DELIVERED, "settle"): B.SETTLED,
     (B.DELIVERED, "refund"): B.REFUNDED,
+    # The refund that closed this batch was recovered: the buyer has the goods again, and the
+    # batch settles as usual.
+    (B.REFUNDED, "restore"): B.DELIVERED,
 }
 
 

@@ -18,4 +18,6 @@ urlpatterns = [
     path("operator/payouts/", views.operator_payouts, name="operator_payouts"),
     path("operator/payouts/<int:payout_id>/decide/", views.operator_payout_decide, name="operator_payout_decide"),
     path("operator/ledger/", views.operator_ledger, name="operator_ledger"),
+    path("operator/debts/", views.operator_debts, name="operator_debts"),
+    path("operator/guarantee-fund/", views.operator_fund, name="operator_fund"),
 ]

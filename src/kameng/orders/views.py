@@ -19,9 +19,9 @@ from kameng.catalog.selectors import product_detail
 from kameng.core.errors import DomainError
 from kameng.ledger.models import AccountKind
 from kameng.ledger.selectors import balance_of
-from kameng.orders import remedies, selectors, services
+from kameng.orders import funds, selectors, services
 from kameng.orders.forms import MAX_ID, buyer_fields_from, new_idempotency_key, parse_id, parse_quantity
-from kameng.orders.models import OrderState, Payout
+from kameng.orders.models import OrderState, Payout, PayoutMethod
 from kameng.payments import conf as payments_conf
 from kameng.payments.forms import parse_yuan
 from kameng.payments.gateways.base import enabled_gateways, get_gateway
@@ -39,6 +39,10 @@ _ERROR_MESSAGES = (
     gettext_lazy("Only manual-delivery orders are delivered by hand."),
     gettext_lazy("A payout must be at least %(min)s fen."),
     gettext_lazy("Payouts of this shop are frozen."),
+    gettext_lazy("Choose where the payout goes: Alipay or a bank card."),
+    gettext_lazy("An Alipay account is a mainland mobile number or an email address."),
+    gettext_lazy("A bank card number has 16 to 19 digits."),
+    gettext_lazy("This payout was already decided: %(state)s."),
 )
 
 
@@ -295,11 +299,22 @@ def console_order(request, order_id: int):
 @role_required(Role.MERCHANT)
 @require_http_methods(["GET", "POST"])
 def console_balance(request):
-    amount, status = "", 200
+    """What the shop has (available, in escrow, in payout, deposit), what it owes the guarantee
+    fund and why payouts are frozen; the payout form names where the money goes."""
+    form, status = {"amount": "", "method": PayoutMethod.ALIPAY, "account": ""}, 200
     if request.method == "POST":
-        amount = (request.POST.get("amount") or "")[:32]
+        form = {
+            "amount": (request.POST.get("amount") or "")[:32],
+            "method": (request.POST.get("method") or "")[:8],
+            "account": (request.POST.get("account") or "")[:80],
+        }
         try:
-            services.request_payout(merchant=request.user, amount_fen=parse_yuan(amount))
+            funds.request_payout(
+                merchant=request.user,
+                amount_fen=parse_yuan(form["amount"]),
+                method=form["method"],
+                account=form["account"],
+            )
             messages.success(request, _("Payout requested. An operator will review it."))
             return redirect("orders:console_balance")
         except DomainError as err:
@@ -309,8 +324,10 @@ def console_balance(request):
             status = err.status
     context = {
         "balance": selectors.merchant_balance(merchant=request.user),
+        "debts": selectors.debts_of_shop(merchant=request.user)[:50],
         "payouts": selectors.payouts_of_shop(merchant=request.user)[:50],
-        "amount": amount,
+        "form": form,
+        "methods": PayoutMethod.choices,
     }
     return render(request, "orders/console_balance.html", context, status=status)
 
@@ -343,7 +360,7 @@ def operator_payout_decide(request, payout_id: int):
         messages.error(request, _("Say why the payout is rejected."))
         return redirect("orders:operator_payouts")
     try:
-        services.decide_payout(operator=request.user, payout_id=payout_id, approve=action == "approve", note=note)
+        funds.decide_payout(operator=request.user, payout_id=payout_id, approve=action == "approve", note=note)
         messages.success(request, _("Payout approved.") if action == "approve" else _("Payout rejected."))
     except DomainError as err:
         _flash(request, err)
@@ -351,11 +368,27 @@ def operator_payout_decide(request, payout_id: int):
 
 
 @role_required(Role.OPERATOR)
+def operator_debts(request):
+    """What shops owe the guarantee fund (先行赔付 it advanced, penalties they could not pay)."""
+    show_all = request.GET.get("all") == "1"
+    page = selectors.paginate(
+        selectors.debt_list(operator=request.user, open_only=not show_all), request.GET.get("page")
+    )
+    return render(request, "orders/operator_debts.html", {"page": page, "show_all": show_all})
+
+
+@role_required(Role.OPERATOR)
+def operator_fund(request):
+    """The guarantee fund (保障基金): what it holds, what it advanced, got back and is still owed."""
+    return render(request, "orders/operator_fund.html", {"fund": selectors.guarantee_fund(operator=request.user)})
+
+
+@role_required(Role.OPERATOR)
 def operator_ledger(request):
     if request.method == "POST":
         # The guarantee fund (保障基金) pays 先行赔付; operators top it up from commission or from outside.
         try:
-            remedies.fund_guarantee(
+            funds.fund_guarantee(
                 operator=request.user,
                 amount_fen=parse_yuan(request.POST.get("amount", "")),
                 source=(request.POST.get("request_id") or "")[:60] or secrets.token_hex(8),

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from kameng.aftersales import services
 from kameng.aftersales.models import Case, CaseState, Message, Offer, Ruling
+from kameng.aftersales.services.platform import sweep_overdue_rulings
 from kameng.aftersales.tests.conftest import buy
 from kameng.aftersales.transitions import AGENT, BUYER, MERCHANT, SYSTEM
 from kameng.ledger.models import LedgerAccount
@@ -121,9 +122,14 @@ def perform(actors: Actors, case: Case, action: str, role: str):
     if role == SYSTEM:
         # The system acts only through the sweep (expire) and at opening (fast_refund).
         if action == "expire":
-            return services.sweep(now=a.tick(a.now + timedelta(days=60)))
+            return services.sweep(now=a.tick(a.now + timedelta(days=60)), rulings=False)
+        if action in ("overdue", "rule_on_records"):  # the sweep's pass over overdue rulings (4.4)
+            done = sweep_overdue_rulings(now=a.tick(a.now + timedelta(days=60)))
+            return services.SweepReport(
+                rulings_requeued=done.get("requeued", 0), ruled_on_records=done.get("ruled_on_records", 0)
+            )
         raise NoService
-    if action in ("expire", "fast_refund"):
+    if action in ("expire", "fast_refund", "overdue", "rule_on_records"):
         raise NoService  # no person can make a clock run out or grant a fast refund
     user = a.user(role)
     now = a.tick()

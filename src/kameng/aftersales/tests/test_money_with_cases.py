@@ -31,13 +31,15 @@ from kameng.inventory.models import CardKey, CardKeyStatus
 from kameng.ledger.models import AccountKind, JournalEntry, Posting
 from kameng.ledger.selectors import balance_of
 from kameng.ledger.services import get_or_create_account, transfer
-from kameng.orders import remedies
+from kameng.orders import funds, money
 from kameng.orders import services as orders
 from kameng.orders.models import BatchState, DeliveryBatch, MerchantDebt, Order, OrderKey, OrderState, Refund
 from kameng.orders.tests.test_money_state_machine import MoneyMachine, world  # noqa: F401  (fixture)
 from kameng.rulebook.problems import SUBTYPES
+from kameng.timeline.models import Event
 from kameng.timeline.selectors import verify_all
 from tests.factories import UserFactory
+from tests.helpers import publish_rules
 
 pytestmark = pytest.mark.django_db
 
@@ -196,6 +198,9 @@ class CaseMoneyMachine(MoneyMachine):
         agent = self.agents[who]
         if _tried(cases.take_case, agent=agent, case_id=case.pk) is None:
             return
+        preview = _tried(
+            cases.ruling_preview, agent=agent, case_id=case.pk, remedy=remedy, amount_fen=amount, penalty_fen=penalty
+        )
         ruling = _tried(
             cases.rule,
             agent=agent,
@@ -210,6 +215,8 @@ class CaseMoneyMachine(MoneyMachine):
         if ruling is not None and ruling.is_appeal:
             first = case.rulings.filter(is_appeal=False).first()
             assert first is not None and first.agent_id != agent.pk  # 6.1: a different agent decides
+        if ruling is not None and preview is not None:
+            _assert_preview_was_posted(case, ruling, preview)
 
     @rule(pick=st.integers(0, 50), side=st.sampled_from(["buyer", "merchant"]))
     @precondition(lambda self: Case.objects.filter(state__in=[CaseState.RULED, CaseState.APPEAL]).exists())
@@ -252,7 +259,7 @@ class CaseMoneyMachine(MoneyMachine):
             self.money_in += amount
             return
         try:
-            remedies.fund_guarantee(operator=self.operator, amount_fen=amount, source=f"sm-{next(self.counter)}")
+            funds.fund_guarantee(operator=self.operator, amount_fen=amount, source=f"sm-{next(self.counter)}")
         except DomainError as exc:
             assert exc.code == "ledger.insufficient_funds"
             assert balance_of(kind=AccountKind.PLATFORM_COMMISSION) < amount
@@ -262,9 +269,9 @@ class CaseMoneyMachine(MoneyMachine):
         shop_id = self.products["card"].shop_id
         available = balance_of(kind=AccountKind.MERCHANT_AVAILABLE, owner_id=shop_id)
         amount = int(available * share)
-        in_debt = remedies.outstanding_debt_fen(shop_id) > 0
+        in_debt = funds.outstanding_debt_fen(shop_id) > 0
         try:
-            orders.request_payout(merchant=self.merchant, amount_fen=amount)
+            funds.request_payout(merchant=self.merchant, amount_fen=amount, method="alipay", account="13800138000")
         except DomainError as exc:
             assert exc.code in ("orders.payout_too_small", "ledger.insufficient_funds", "orders.payouts_frozen")
             if exc.code == "orders.payouts_frozen":
@@ -339,7 +346,10 @@ class CaseMoneyMachine(MoneyMachine):
             # What the buyer got back: whole batches (delivery failed) plus case refunds, net of recoveries.
             whole = _order_side_refunds(order)
             by_cases = (
-                Refund.objects.filter(order=order).aggregate(s=Sum("amount_fen") - Sum("recovered_fen"))["s"] or 0
+                Refund.objects.filter(order=order)
+                .exclude(source__regex=ORDER_SIDE_REFUND)
+                .aggregate(s=Sum("amount_fen") - Sum("recovered_fen"))["s"]
+                or 0
             )
             assert order.refunded_fen == whole + by_cases, (order.pk, order.refunded_fen, whole, by_cases)
             assert 0 <= order.refunded_fen <= order.total_fen
@@ -355,10 +365,18 @@ class CaseMoneyMachine(MoneyMachine):
 
     @invariant()
     def no_card_key_is_sold_twice(self):
-        assert OrderKey.objects.values("card_key_id").distinct().count() == OrderKey.objects.count()
+        # A key a final refund paid back (disposed) may be back in stock and sold again: only the
+        # keys still the buyers' (not disposed) must be distinct, and each of them is out of stock.
+        live = OrderKey.objects.filter(disposed_at__isnull=True)
+        assert live.values("card_key_id").distinct().count() == live.count()
         product = self.products["card"]
         gone = CardKey.objects.filter(product=product, status__in=[CardKeyStatus.SOLD, CardKeyStatus.REPORTED_INVALID])
-        assert gone.count() == OrderKey.objects.count()
+        assert set(live.values_list("card_key_id", flat=True)) <= set(gone.values_list("pk", flat=True))
+        disposed = OrderKey.objects.filter(disposed_at__isnull=False).values_list("card_key_id", flat=True)
+        assert (
+            gone.count()
+            == live.count() + gone.filter(pk__in=disposed).exclude(pk__in=live.values("card_key_id")).count()
+        )
         replaced = OrderKey.objects.filter(replaced_at__isnull=False)
         assert set(replaced.values_list("card_key_id", flat=True)) <= set(
             CardKey.objects.filter(status=CardKeyStatus.REPORTED_INVALID).values_list("pk", flat=True)
@@ -371,7 +389,8 @@ class CaseMoneyMachine(MoneyMachine):
     def each_case_paid_what_its_refunds_say(self):
         for case in Case.objects.all():
             rows = Refund.objects.filter(source__startswith=f"case:{case.pk}:")
-            net = sum(r.amount_fen - r.recovered_fen for r in rows)
+            # Refunds − recoveries − what the buyer still owes on them (a recovery their wallet lacked).
+            net = sum(r.amount_fen - r.recovered_fen for r in rows) - money.owed_on_case_refunds(list(rows))
             assert case.refunded_fen == net, (case.pk, case.refunded_fen, net)
             assert 0 <= case.refunded_fen <= case.stake_fen, (case.pk, case.refunded_fen, case.stake_fen)
             assert all(0 <= r.recovered_fen <= r.amount_fen for r in rows)
@@ -379,8 +398,8 @@ class CaseMoneyMachine(MoneyMachine):
                 r.from_escrow_fen + r.from_available_fen + r.from_deposit_fen + r.from_fund_fen == r.amount_fen
                 for r in rows
             )
-        for row in Refund.objects.all():  # every case refund belongs to a case
-            assert row.source.startswith("case:"), row.source
+        for row in Refund.objects.all():  # every refund belongs to a case (or to the base machine's direct ones)
+            assert row.source.startswith(("case:", "sm-refund:", "order:")), row.source
 
     @invariant()
     def the_buyer_is_never_paid_twice_for_the_same_thing(self):
@@ -416,14 +435,39 @@ class CaseMoneyMachine(MoneyMachine):
                 assert paid <= worth, (order.pk, sorted(things), paid, worth)
 
     @invariant()
+    def each_decided_case_paid_the_buyer_what_the_decision_says(self):
+        """The last ruling (or, with none, the fast refund) sets what the buyer nets from the case;
+        only what the order had already paid back by itself for the same batches is not paid again."""
+        for case in Case.objects.filter(state__in=[CaseState.RULED, CaseState.RESOLVED, CaseState.APPEAL]):
+            ruling = case.rulings.order_by("-pk").first()
+            if ruling is not None:
+                target = _decision_fen(case, ruling.remedy, ruling.amount_fen)  # under appeal: the first stands
+            elif case.fast_refunded and case.state == CaseState.RESOLVED:
+                target = case.stake_fen if case.demand == Demand.FULL_REFUND else case.demand_fen
+            else:
+                continue  # settled between the parties: the accepted remedy is checked by its own rows
+            clipped = sum(
+                e.payload["wanted_fen"] - e.payload["refundable_fen"]
+                for e in Event.objects.filter(stream=case.stream, kind="case.already_refunded")
+            )
+            assert case.refunded_fen + clipped >= target >= case.refunded_fen, (
+                case.pk,
+                case.refunded_fen,
+                target,
+                clipped,
+            )
+            if not clipped:
+                assert case.refunded_fen == target, (case.pk, case.refunded_fen, target)
+
+    @invariant()
     def held_batches_belong_to_freezing_cases(self):
         freezing = {c.stream: c for c in Case.objects.filter(state__in=FREEZING_STATES)}
         for batch in DeliveryBatch.objects.exclude(held_by=""):
             case = freezing.get(batch.held_by)
             assert case is not None and case.order_id == batch.order_id, (batch.order_id, batch.seq, batch.held_by)
-            assert batch.state in remedies.ESCROW_STATES
+            assert batch.state in money.ESCROW_STATES
         for case in freezing.values():
-            loose = case.order.batches.filter(seq__in=case.batch_seqs, state__in=remedies.ESCROW_STATES).exclude(
+            loose = case.order.batches.filter(seq__in=case.batch_seqs, state__in=money.ESCROW_STATES).exclude(
                 held_by=case.stream
             )
             assert not loose.exists(), (case.pk, list(loose.values_list("seq", "held_by")))
@@ -437,6 +481,36 @@ class CaseMoneyMachine(MoneyMachine):
     @invariant()
     def timelines_are_intact(self):
         assert verify_all() == []
+
+
+def _decision_fen(case: Case, remedy: str, amount_fen: int) -> int:
+    if remedy == Remedy.FULL_REFUND:
+        return case.stake_fen
+    if remedy in (Remedy.PARTIAL_REFUND, Remedy.COMPENSATION):
+        return amount_fen
+    return 0
+
+
+_REFUND_PARTS = {
+    "escrow_to_buyer": "from_escrow_fen",
+    "available_to_buyer": "from_available_fen",
+    "deposit_to_buyer": "from_deposit_fen",
+    "fund_to_buyer": "from_fund_fen",
+}
+
+
+def _assert_preview_was_posted(case: Case, ruling, preview) -> None:
+    """The agent's preview is exactly what the ruling posted: each refund part, or the recovery."""
+    lines = {line.what: line.amount_fen for line in preview}
+    assert "fund_short" not in lines, (case.pk, lines)  # the ruling would have been refused
+    row = Refund.objects.filter(source=f"case:{case.pk}:ruling:{ruling.pk}").first()
+    posted = {what: getattr(row, field) for what, field in _REFUND_PARTS.items() if row and getattr(row, field)}
+    assert {k: v for k, v in lines.items() if k in _REFUND_PARTS} == posted, (case.pk, lines, posted)
+    if "recover_from_buyer" in lines:
+        last = Event.objects.filter(stream=case.stream, kind="case.recovered").order_by("-seq").first()
+        assert last is not None, (case.pk, lines)
+        recovered = last.payload["amount_fen"] + last.payload["owed_fen"]
+        assert recovered == lines["recover_from_buyer"], (case.pk, lines, last.payload)
 
 
 def _order_side_refunds(order: Order) -> int:
@@ -497,10 +571,10 @@ def test_a_missed_manual_deadline_after_a_partial_case_refund_returns_only_the_r
     assert balance_of(kind=AccountKind.ORDER_ESCROW, owner_id=order.pk) == 0
 
 
-def test_a_batch_frozen_by_a_case_is_not_paid_back_twice(buyer, merchant, manual_product, monkeypatch):
+def test_a_batch_frozen_by_a_case_is_not_paid_back_twice(buyer, merchant, manual_product):
     from kameng.aftersales.tests.conftest import fund_guarantee
 
-    monkeypatch.setenv("KAMENG_BATCH_THRESHOLD_FEN", "3000")  # 2000 fen a unit: one unit per batch
+    publish_rules(batch_threshold_fen=3000)  # 2000 fen a unit: one unit per batch
     manual_product.max_per_order = 3
     manual_product.save(update_fields=["max_per_order"])
     fund_guarantee(10_000)

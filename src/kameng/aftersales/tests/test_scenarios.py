@@ -16,12 +16,14 @@ from kameng.aftersales.tests.ladder import assert_chains
 from kameng.core.errors import DomainError
 from kameng.inventory.models import CardKey, CardKeyStatus, ImportBatch
 from kameng.ledger.selectors import balance_of
+from kameng.orders import funds
 from kameng.orders import services as orders
 from kameng.orders.models import BatchState, MerchantDebt, OrderKey
 from kameng.shops.models import Shop
 from kameng.suppliers.models import RequestStatus, SupplierRequest
 from kameng.timeline.models import Event
 from tests.factories import UserFactory
+from tests.helpers import publish_rules
 
 pytestmark = pytest.mark.django_db
 S = CaseState
@@ -137,7 +139,7 @@ def test_key_already_used_silent_merchant_escalates_and_ruling_refunds_with_pena
     debt = MerchantDebt.objects.get(shop=order.shop)
     assert debt.amount_fen == 500 and debt.cleared_at is None
     with pytest.raises(DomainError) as exc:
-        orders.request_payout(merchant=merchant, amount_fen=100)
+        funds.request_payout(merchant=merchant, amount_fen=100, method="alipay", account="13800138000")
     assert exc.value.code == "orders.payouts_frozen"
     services.sweep(now=case.due_at + SEC)
     done(case, S.RESOLVED)
@@ -171,8 +173,11 @@ def test_wrong_region_out_of_order_then_ruling_overturned_on_appeal_takes_money_
     services.rule(agent=agent2, case_id=case.pk, remedy="reject", clause="6.1", text="买家选错区服", now=now + 2 * SEC)
     case = done(case, S.RESOLVED)
     assert case.outcome == Remedy.REJECT and case.refunded_fen == 0
-    # The escrow part comes back to the shop as a settlement would have paid it: minus 3 % commission.
-    assert wallet(buyer) == 0 and available(order.shop) == 970
+    # Taken back: the money returns to escrow (the batch is the buyer's again) and settles as usual,
+    # paying the shop minus 3 % commission.
+    assert wallet(buyer) == 0 and escrow(order) == 1000
+    orders.confirm_receipt(buyer=buyer, order_id=order.pk)
+    assert escrow(order) == 0 and available(order.shop) == 970
 
 
 def test_activation_failed_fast_refund_contested_and_recovered_from_the_buyer(buyer, merchant, agent, card_product, t0):
@@ -186,8 +191,11 @@ def test_activation_failed_fast_refund_contested_and_recovered_from_the_buyer(bu
     case.refresh_from_db()
     services.rule(agent=agent, case_id=case.pk, remedy="reject", clause="8.3", text="异议成立", now=case.due_at - SEC)
     case = done(case, S.RULED)
-    # The recovered escrow part reaches the shop as its settlement would have: minus 3 % commission.
-    assert wallet(buyer) == 0 and case.refunded_fen == 0 and available(order.shop) == 970
+    # Recovered: the escrow part goes back to escrow (the batch is the buyer's again, its key
+    # revealable) and settles as usual — on confirmation the shop gets it minus 3 % commission.
+    assert wallet(buyer) == 0 and case.refunded_fen == 0 and escrow(order) == 1000
+    orders.confirm_receipt(buyer=buyer, order_id=order.pk)
+    assert escrow(order) == 0 and available(order.shop) == 970
     # A buyer who lost a contest is not in good standing for the next fast refund.
     order2 = buy(buyer, card_product)
     case2 = open_(buyer, order2, "activation_failed", "full_refund", t0 + 2 * SEC)
@@ -237,8 +245,8 @@ def test_charged_twice_single_payment_claim_rejected(buyer, merchant, agent, car
     assert wallet(buyer) == 0 and escrow(order) == 1000
 
 
-def test_partly_delivered_undelivered_batch_refunded_by_the_merchant(buyer, merchant, manual_product, t0, monkeypatch):
-    monkeypatch.setenv("KAMENG_BATCH_THRESHOLD_FEN", "2000")  # one unit per batch
+def test_partly_delivered_undelivered_batch_refunded_by_the_merchant(buyer, merchant, manual_product, t0):
+    publish_rules(batch_threshold_fen=2000)  # one unit per batch
     order = buy(buyer, manual_product, quantity=2, fields={"role": "白银之手"})
     orders.deliver_manually(merchant=merchant, order_id=order.pk, note="第一批")
     case = open_(buyer, order, "partly_delivered", "full_refund", t0, batch_seqs=[2])
@@ -261,9 +269,12 @@ def test_system_fault_withdrawn_moves_nothing(buyer, card_product, t0):
 def test_no_response_unreachable_settled_merchant_guarantee_fund_advances_and_debt_is_recovered(
     buyer, other_buyer, merchant, card_product, t0
 ):
-    order = revealed_order(buyer, card_product)
+    # Never revealed (a revealed key is never fast-refunded, whatever the merchant's silence).
+    order = buy(buyer, card_product)
     orders.confirm_receipt(buyer=buyer, order_id=order.pk)  # settled: no escrow left
-    orders.request_payout(merchant=merchant, amount_fen=available(order.shop))  # and nothing left to take
+    funds.request_payout(
+        merchant=merchant, amount_fen=available(order.shop), method="alipay", account="13800138000"
+    )  # and nothing left to take
     fund_guarantee(5000)
     Shop.objects.filter(pk=order.shop_id).update(created_at=t0 - timedelta(days=30))
     type(merchant).objects.filter(pk=merchant.pk).update(last_login=t0 - timedelta(days=10))
@@ -275,7 +286,7 @@ def test_no_response_unreachable_settled_merchant_guarantee_fund_advances_and_de
     debt = MerchantDebt.objects.get(shop=order.shop)
     assert debt.amount_fen == 1000
     with pytest.raises(DomainError) as exc:
-        orders.request_payout(merchant=merchant, amount_fen=100)
+        funds.request_payout(merchant=merchant, amount_fen=100, method="alipay", account="13800138000")
     assert exc.value.code == "orders.payouts_frozen"
     # The next settlement pays the fund back first.
     order2 = revealed_order(other_buyer, card_product)

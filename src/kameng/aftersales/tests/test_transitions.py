@@ -34,13 +34,20 @@ pytestmark = pytest.mark.django_db
 
 S = CaseState
 REFUSALS = {"aftersales.not_allowed", "aftersales.out_of_order", "not_found", "permission_denied"}
-SAME_SERVICE = {(S.APPEAL, "rule", AGENT), (S.REVIEW, "rule_appeal", AGENT)}
+# One service does either step, whichever the table allows in the case's state: the agent's ruling
+# (or appeal decision), and the sweep's pass over overdue rulings (re-queue, or rule on the records).
+SAME_SERVICE = {
+    (S.APPEAL, "rule", AGENT),
+    (S.REVIEW, "rule_appeal", AGENT),
+    (S.APPEAL, "rule_on_records", SYSTEM),
+}
+SYSTEM_ONLY = ("expire", "fast_refund", "overdue", "rule_on_records")
 
 
 def _no_service(action: str, role: str) -> bool:
     if role == SYSTEM:
-        return action != "expire"
-    return action in ("expire", "fast_refund")
+        return action not in ("expire", "overdue", "rule_on_records")
+    return action in SYSTEM_ONLY
 
 
 @pytest.fixture(autouse=True)
@@ -87,6 +94,13 @@ def _check_entry(actors, state, action, role):
         return
     case = case_in(actors, state)
     step = TRANSITIONS[key]
+    if key == (S.REVIEW, "rule_on_records", SYSTEM):
+        # 4.3: only a case the merchant left in silence (escalated by its deadline, nothing said).
+        case = case_in(actors, S.MERCHANT)
+        for _ in range(2):  # merchant deadline → evidence window → review
+            perform(actors, case, "expire", SYSTEM)
+        case.refresh_from_db()
+        assert case.state == S.REVIEW and case.sla_breached
     if step.guard == "early_intervention":
         # 4.2(a): the merchant cannot be reached (a frozen shop counts).
         Shop.objects.filter(pk=case.shop_id).update(status=ShopStatus.FROZEN)
@@ -145,7 +159,7 @@ def test_roles_without_a_service_are_documented():
     with pytest.raises(NoService):
         perform(None, None, "accept", SYSTEM)
     for role in (BUYER, MERCHANT, AGENT):
-        for action in ("expire", "fast_refund"):
+        for action in SYSTEM_ONLY:
             with pytest.raises(NoService):
                 perform(None, None, action, role)
 
@@ -209,3 +223,62 @@ def test_the_agent_joins_the_conversation_only_after_intervention(actors):
     assert snapshot(case) == before
     review = case_in(actors, S.REVIEW)
     services.post_message(user=actors.agent2, case_id=review.pk, text="请补充证据", now=actors.tick())
+
+
+# --- the offer table (方案, 3.3) ------------------------------------------------------------------
+
+
+def test_offer_table_every_entry_and_nothing_else():
+    from kameng.aftersales.models import Offer
+    from kameng.aftersales.transitions import OFFER_TRANSITIONS, next_offer_state
+
+    OS = Offer.State
+    assert OFFER_TRANSITIONS == {
+        (OS.OPEN, "accept"): OS.ACCEPTED,
+        (OS.OPEN, "decline"): OS.DECLINED,
+        (OS.OPEN, "lapse"): OS.LAPSED,
+    }
+    for state in OS.values:
+        for action in ("accept", "decline", "lapse"):
+            if (state, action) in OFFER_TRANSITIONS:
+                assert next_offer_state(state, action) == OFFER_TRANSITIONS[(state, action)]
+            else:
+                with pytest.raises(DomainError) as exc:
+                    next_offer_state(state, action)
+                assert exc.value.code == "aftersales.not_allowed"
+
+
+@pytest.mark.parametrize(
+    ("action", "role", "final"),
+    [
+        ("accept_offer", BUYER, "accepted"),
+        ("decline_offer", BUYER, "declined"),
+        ("accept", MERCHANT, "lapsed"),  # the merchant grants the demand after all: the offer is moot
+    ],
+)
+def test_each_offer_entry_is_reached_through_its_service(actors, action, role, final):
+    case = case_in(actors, S.OFFER)
+    offer = case.offers.get()
+    assert offer.state == "open"
+    perform(actors, case, action, role)
+    offer.refresh_from_db()
+    assert offer.state == final
+
+
+def test_an_answered_offer_is_never_answered_again(actors, monkeypatch):
+    """The offer is changed only through the table: a second answer (an answered offer looked up
+    again) is refused and nothing changes."""
+    from kameng.aftersales.models import Offer
+    from kameng.aftersales.transitions import next_offer_state
+
+    case = case_in(actors, S.OFFER)
+    offer = case.offers.get()
+    Offer.objects.filter(pk=offer.pk).update(state=Offer.State.DECLINED)
+    with pytest.raises(DomainError) as exc:
+        next_offer_state(Offer.State.DECLINED, "accept")
+    assert exc.value.code == "aftersales.not_allowed"
+    with pytest.raises(DomainError) as exc:
+        perform(actors, case, "accept_offer", BUYER)
+    assert exc.value.code in REFUSALS
+    offer.refresh_from_db()
+    assert offer.state == Offer.State.DECLINED

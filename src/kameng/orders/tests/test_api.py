@@ -6,7 +6,7 @@ import pytest
 
 from kameng.ledger.models import AccountKind
 from kameng.ledger.selectors import balance_of
-from kameng.orders import services
+from kameng.orders import funds, services
 from kameng.orders.models import Order, OrderKey, Payout
 from kameng.orders.tests.conftest import fund
 from kameng.timeline.models import Event
@@ -371,28 +371,71 @@ def test_deliver_manually(buyer, merchant, other_merchant, manual_product, card_
 def test_balance_and_payouts(buyer, merchant, other_merchant, card_product, shop):
     order = paid_card_order(buyer, card_product, quantity=2)
     client = ApiClient(merchant)
-    assert client.get(f"{BASE}/balance").json() == {"available_fen": 0, "pending_fen": 2000, "in_payout_fen": 0}
+    zero = {"in_payout_fen": 0, "deposit_fen": 0, "debt_fen": 0, "payouts_frozen": ""}
+    assert client.get(f"{BASE}/balance").json() == {"available_fen": 0, "pending_fen": 2000, **zero}
     services.confirm_receipt(buyer=buyer, order_id=order.pk)
-    assert client.get(f"{BASE}/balance").json() == {"available_fen": 1940, "pending_fen": 0, "in_payout_fen": 0}
-    for bad in ({}, {"amount_fen": "100"}, {"amount_fen": 1.5}, {"amount_fen": 0}, {"amount_fen": -5}):
+    assert client.get(f"{BASE}/balance").json() == {"available_fen": 1940, "pending_fen": 0, **zero}
+    to = {"method": "alipay", "account": "merchant@Example.COM"}
+    for bad in ({}, to, {"amount_fen": "100", **to}, {"amount_fen": 1.5, **to}, {"amount_fen": 0, **to}):
         assert_error(client.post(f"{BASE}/payouts", bad), 422, "invalid_input")
-    assert_error(client.post(f"{BASE}/payouts", {"amount_fen": 99}), 422, "orders.payout_too_small")
-    assert_error(client.post(f"{BASE}/payouts", {"amount_fen": 5000}), 409, "ledger.insufficient_funds")
+    assert_error(client.post(f"{BASE}/payouts", {"amount_fen": 1000}), 422, "invalid_input")  # where to?
+    assert_error(client.post(f"{BASE}/payouts", {"amount_fen": 99, **to}), 422, "orders.payout_too_small")
+    assert_error(client.post(f"{BASE}/payouts", {"amount_fen": 5000, **to}), 409, "ledger.insufficient_funds")
     assert not Payout.objects.exists()
-    response = client.post(f"{BASE}/payouts", {"amount_fen": 1000})
+    response = client.post(f"{BASE}/payouts", {"amount_fen": 1000, **to})
     assert response.status_code == 201 and response.json()["state"] == "requested"
-    assert client.get(f"{BASE}/balance").json() == {"available_fen": 940, "pending_fen": 0, "in_payout_fen": 1000}
-    assert [p["amount_fen"] for p in client.get(f"{BASE}/payouts").json()] == [1000]
+    assert response.json()["method"] == "alipay" and response.json()["account"] == "m***@example.com"
+    assert Payout.objects.get().account == "merchant@example.com"  # recorded whole, shown masked
+    assert client.get(f"{BASE}/balance").json() == {
+        "available_fen": 940,
+        "pending_fen": 0,
+        **{**zero, "in_payout_fen": 1000},
+    }
+    mine = client.get(f"{BASE}/payouts").json()
+    assert [(p["amount_fen"], p["account"]) for p in mine] == [(1000, "m***@example.com")]
+    assert "merchant@" not in client.get(f"{BASE}/payouts").content.decode()
     assert ApiClient(other_merchant).get(f"{BASE}/payouts").json() == []
-    assert_error(ApiClient(buyer).post(f"{BASE}/payouts", {"amount_fen": 1000}), 403, "auth.role_required")
+    assert_error(ApiClient(buyer).post(f"{BASE}/payouts", {"amount_fen": 1000, **to}), 403, "auth.role_required")
     assert_error(ApiClient(buyer).get(f"{BASE}/balance"), 403, "auth.role_required")
+
+
+@pytest.mark.parametrize(
+    ("method", "account", "code"),
+    [
+        ("wechat", "13800138000", "orders.payout_method_invalid"),
+        ("", "13800138000", "orders.payout_method_invalid"),
+        ("alipay", "", "orders.alipay_account_invalid"),
+        ("alipay", "1380013800", "orders.alipay_account_invalid"),
+        ("alipay", "not-an-email@", "orders.alipay_account_invalid"),
+        ("bank", "6222 0212 3456", "orders.bank_card_invalid"),
+        ("bank", "6222x21234567890123", "orders.bank_card_invalid"),
+    ],
+)
+def test_a_payout_destination_is_checked(buyer, merchant, card_product, method, account, code):
+    order = paid_card_order(buyer, card_product, quantity=2)
+    services.confirm_receipt(buyer=buyer, order_id=order.pk)
+    body = {"amount_fen": 1000, "method": method, "account": account}
+    assert_error(ApiClient(merchant).post(f"{BASE}/payouts", body), 422, code)
+    assert not Payout.objects.exists()
+
+
+def test_a_bank_card_payout_is_shown_masked(buyer, merchant, card_product):
+    order = paid_card_order(buyer, card_product, quantity=2)
+    services.confirm_receipt(buyer=buyer, order_id=order.pk)
+    body = {"amount_fen": 1000, "method": "bank", "account": "6222 0212 3456 7890"}
+    response = ApiClient(merchant).post(f"{BASE}/payouts", body)
+    assert response.status_code == 201, response.content
+    assert response.json()["account"] == "6222 **** **** 7890"
+    assert Payout.objects.get().account == "6222021234567890"
 
 
 def test_frozen_shop_cannot_request_payouts(db):
     from kameng.shops.models import ShopStatus
 
     shop = ShopFactory(status=ShopStatus.FROZEN)
-    assert_error(ApiClient(shop.owner).post(f"{BASE}/payouts", {"amount_fen": 1000}), 409, "orders.payouts_frozen")
+    body = {"amount_fen": 1000, "method": "alipay", "account": "13800138000"}
+    assert_error(ApiClient(shop.owner).post(f"{BASE}/payouts", body), 409, "orders.payouts_frozen")
+    assert ApiClient(shop.owner).get(f"{BASE}/balance").json()["payouts_frozen"] == "shop_frozen"
 
 
 # --- operator ------------------------------------------------------------------------------------
@@ -402,13 +445,15 @@ def test_frozen_shop_cannot_request_payouts(db):
 def requested_payout(buyer, merchant, card_product):
     order = paid_card_order(buyer, card_product, quantity=2)
     services.confirm_receipt(buyer=buyer, order_id=order.pk)
-    return services.request_payout(merchant=merchant, amount_fen=1000)
+    return funds.request_payout(merchant=merchant, amount_fen=1000, method="bank", account="6222021234567890123")
 
 
 def test_operator_approves_a_payout(operator, merchant, buyer, requested_payout, shop):
     client = ApiClient(operator)
     queue = client.get(f"{BASE}/operator/payouts").json()
-    assert [p["id"] for p in queue] == [requested_payout.pk]
+    assert [(p["id"], p["method"], p["account"]) for p in queue] == [
+        (requested_payout.pk, "bank", "6222 **** **** 0123")
+    ]
     assert_error(client.get(f"{BASE}/operator/payouts", {"state": "x"}), 422, "invalid_input")
     for who in (merchant, buyer):
         assert_error(ApiClient(who).get(f"{BASE}/operator/payouts"), 403, "auth.role_required")
@@ -418,8 +463,9 @@ def test_operator_approves_a_payout(operator, merchant, buyer, requested_payout,
     response = client.post(f"{BASE}/operator/payouts/{requested_payout.pk}/approve")
     assert response.status_code == 200 and response.json()["state"] == "paid"
     assert balance_of(kind=AccountKind.MERCHANT_PAYOUT, owner_id=shop.pk) == 0
-    assert_error(client.post(f"{BASE}/operator/payouts/{requested_payout.pk}/approve"), 409, "conflict")
-    assert_error(client.post(f"{BASE}/operator/payouts/{requested_payout.pk}/reject", {"note": "x"}), 409, "conflict")
+    already = "orders.payout_already_decided"
+    assert_error(client.post(f"{BASE}/operator/payouts/{requested_payout.pk}/approve"), 409, already)
+    assert_error(client.post(f"{BASE}/operator/payouts/{requested_payout.pk}/reject", {"note": "x"}), 409, already)
     assert client.get(f"{BASE}/operator/payouts", {"state": "paid"}).json()[0]["id"] == requested_payout.pk
     assert_error(client.post(f"{BASE}/operator/payouts/999999/approve"), 404, "not_found")
 

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from kameng.core.errors import DomainError
-from kameng.orders import selectors, services
+from kameng.orders import funds, selectors, services
 from kameng.orders.models import Order, Payout
 from kameng.orders.tests.conftest import fund, load_keys
 from tests.factories import ProductFactory
@@ -87,7 +87,7 @@ def test_merchant_balance_follows_escrow_settlement_and_payouts(buyer, merchant,
     balance = selectors.merchant_balance(merchant=merchant)
     assert (balance.available_fen, balance.pending_fen, balance.in_payout_fen) == (0, 3000 + 2000, 0)
     services.confirm_receipt(buyer=buyer, order_id=card.pk)
-    services.request_payout(merchant=merchant, amount_fen=1000)
+    funds.request_payout(merchant=merchant, amount_fen=1000, method="alipay", account="13800138000")
     balance = selectors.merchant_balance(merchant=merchant)
     assert (balance.available_fen, balance.pending_fen, balance.in_payout_fen) == (2910 - 1000, 2000, 1000)
     assert [p.amount_fen for p in selectors.payouts_of_shop(merchant=merchant)] == [1000]
@@ -96,10 +96,10 @@ def test_merchant_balance_follows_escrow_settlement_and_payouts(buyer, merchant,
 def test_payout_queue_oldest_first_by_state(operator, buyer, merchant, card_product):
     card = buy(buyer, card_product, key="c", quantity=3)
     services.confirm_receipt(buyer=buyer, order_id=card.pk)
-    first = services.request_payout(merchant=merchant, amount_fen=500)
-    second = services.request_payout(merchant=merchant, amount_fen=600)
+    first = funds.request_payout(merchant=merchant, amount_fen=500, method="alipay", account="13800138000")
+    second = funds.request_payout(merchant=merchant, amount_fen=600, method="alipay", account="13800138000")
     assert list(selectors.payout_queue(operator=operator)) == [first, second]
-    services.decide_payout(operator=operator, payout_id=first.pk, approve=True)
+    funds.decide_payout(operator=operator, payout_id=first.pk, approve=True)
     assert list(selectors.payout_queue(operator=operator)) == [second]
     assert list(selectors.payout_queue(operator=operator, state=Payout.State.PAID)) == [first]
     with pytest.raises(DomainError):

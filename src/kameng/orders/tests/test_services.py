@@ -7,10 +7,11 @@ from django.utils import timezone
 from kameng.core.errors import DomainError
 from kameng.inventory.models import CardKey
 from kameng.ledger.selectors import balance_of
-from kameng.orders import services
+from kameng.orders import funds, services
 from kameng.orders.models import BatchState, Order, OrderState, Payout
 from kameng.orders.tests.conftest import fund, load_keys
 from kameng.timeline.selectors import events_of, verify_stream
+from tests.helpers import publish_rules
 
 pytestmark = pytest.mark.django_db
 
@@ -178,8 +179,8 @@ def test_reveal_shows_the_key_and_records_every_reveal(buyer, card_product, merc
         services.reveal_key(buyer=merchant, order_id=order.pk, order_key_id=okey.pk, ip=None, user_agent="")
 
 
-def test_large_orders_are_delivered_in_batches_each_settled_on_its_own(buyer, card_product, monkeypatch):
-    monkeypatch.setenv("KAMENG_BATCH_THRESHOLD_FEN", "4000")  # 4 keys of 10 yuan per batch
+def test_large_orders_are_delivered_in_batches_each_settled_on_its_own(buyer, card_product):
+    publish_rules(batch_threshold_fen=4000)  # 4 keys of 10 yuan per batch
     fund(buyer, 20_000)
     order = buy(buyer, card_product, quantity=10).order
     batches = list(order.batches.all())
@@ -285,20 +286,20 @@ def test_payouts_move_available_balance_out_after_approval(buyer, card_product, 
     available = balance_of(kind="merchant_available", owner_id=card_product.shop_id)
     assert available == 4850
     with pytest.raises(DomainError) as exc:
-        services.request_payout(merchant=merchant, amount_fen=available + 1)
+        funds.request_payout(merchant=merchant, amount_fen=available + 1, method="alipay", account="13800138000")
     assert exc.value.code == "ledger.insufficient_funds"
     assert not Payout.objects.exists()
-    payout = services.request_payout(merchant=merchant, amount_fen=4000)
+    payout = funds.request_payout(merchant=merchant, amount_fen=4000, method="alipay", account="13800138000")
     assert balance_of(kind="merchant_available", owner_id=card_product.shop_id) == 850
-    rejected = services.request_payout(merchant=merchant, amount_fen=850)
-    services.decide_payout(operator=operator, payout_id=rejected.pk, approve=False)
-    services.decide_payout(operator=operator, payout_id=payout.pk, approve=True)
+    rejected = funds.request_payout(merchant=merchant, amount_fen=850, method="alipay", account="13800138000")
+    funds.decide_payout(operator=operator, payout_id=rejected.pk, approve=False)
+    funds.decide_payout(operator=operator, payout_id=payout.pk, approve=True)
     assert balance_of(kind="merchant_available", owner_id=card_product.shop_id) == 850
     assert balance_of(kind="merchant_payout", owner_id=card_product.shop_id) == 0
     with pytest.raises(DomainError):
-        services.decide_payout(operator=operator, payout_id=payout.pk, approve=True)
+        funds.decide_payout(operator=operator, payout_id=payout.pk, approve=True)
     with pytest.raises(DomainError):
-        services.decide_payout(operator=merchant, payout_id=rejected.pk, approve=True)
+        funds.decide_payout(operator=merchant, payout_id=rejected.pk, approve=True)
 
 
 def test_more_keys_can_be_loaded_and_sold(buyer, card_product):
@@ -307,8 +308,8 @@ def test_more_keys_can_be_loaded_and_sold(buyer, card_product):
     assert buy(buyer, card_product, quantity=25).order.state == OrderState.DELIVERED
 
 
-def test_a_later_manual_batch_has_its_own_deadline(buyer, manual_product, merchant, monkeypatch):
-    monkeypatch.setenv("KAMENG_BATCH_THRESHOLD_FEN", "2000")  # one unit per batch
+def test_a_later_manual_batch_has_its_own_deadline(buyer, manual_product, merchant):
+    publish_rules(batch_threshold_fen=2000)  # one unit per batch
     fund(buyer, 10_000)
     order = buy(buyer, manual_product, quantity=2, fields={"role": "角色名"}).order
     services.deliver_manually(merchant=merchant, order_id=order.pk, note="第一批已发")

@@ -43,12 +43,20 @@ def test_every_other_batch_transition_is_refused(state, action):
 
 
 def test_final_states_have_no_way_out():
-    for final in (OrderState.CANCELLED, OrderState.REFUNDED):
-        assert not [a for (s, a) in ORDER_TRANSITIONS if s == final]
+    assert not [a for (s, a) in ORDER_TRANSITIONS if s == OrderState.CANCELLED]
+    # A refunded order leaves its state only when the refund is recovered (a contest or appeal the
+    # buyer lost), back to what its delivery says.
+    assert sorted(a for (s, a) in ORDER_TRANSITIONS if s == OrderState.REFUNDED) == [
+        "partial_refund",
+        "restore_completed",
+        "restore_delivered",
+        "restore_delivering",
+    ]
     # A completed order can still be refunded by an after-sales outcome (rule 8.1), nothing else.
     assert sorted(a for (s, a) in ORDER_TRANSITIONS if s == OrderState.COMPLETED) == ["partial_refund", "refund"]
-    for final in (BatchState.SETTLED, BatchState.REFUNDED):
-        assert not [a for (s, a) in BATCH_TRANSITIONS if s == final]
+    assert not [a for (s, a) in BATCH_TRANSITIONS if s == BatchState.SETTLED]
+    # A refunded batch comes back only when its refund is recovered.
+    assert [a for (s, a) in BATCH_TRANSITIONS if s == BatchState.REFUNDED] == ["restore"]
 
 
 def test_money_is_taken_only_on_the_way_from_pending_payment():

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from kameng.ledger.models import AccountKind
 from kameng.ledger.selectors import balance_of
-from kameng.orders import services
+from kameng.orders import funds, services
 from kameng.orders.models import Order, OrderKey, Payout
 from kameng.orders.tests.conftest import fund
 from kameng.payments.gateways.sandbox import notification_params
@@ -271,17 +271,22 @@ def test_balance_page_and_payout_request(buyer, merchant, card_product):
     order = card_order(buyer, card_product, quantity=2)
     services.confirm_receipt(buyer=buyer, order_id=order.pk)
     client = login(merchant)
-    page = client.get(reverse("orders:console_balance")).content.decode()
+    url = reverse("orders:console_balance")
+    page = client.get(url).content.decode()
     assert re.search(r'data-testid="available-balance">¥19.40<', page)
-    assert client.post(reverse("orders:console_balance"), {"amount": "abc"}).status_code == 422
-    assert client.post(reverse("orders:console_balance"), {"amount": "100"}).status_code == 409
+    to = {"method": "bank", "account": "6222 0212 3456 7890 123"}
+    assert client.post(url, {"amount": "abc", **to}).status_code == 422
+    assert client.post(url, {"amount": "100", **to}).status_code == 409
+    refused = client.post(url, {"amount": "10", "method": "bank", "account": "123"})
+    assert refused.status_code == 422 and "银行卡号为 16 至 19 位数字" in refused.content.decode()
     assert not Payout.objects.exists()
-    response = client.post(reverse("orders:console_balance"), {"amount": "10"})
+    response = client.post(url, {"amount": "10", **to})
     assert response.status_code == 302
     payout = Payout.objects.get()
-    assert payout.amount_fen == 1000
-    page = client.get(reverse("orders:console_balance")).content.decode()
+    assert (payout.amount_fen, payout.method, payout.account) == (1000, "bank", "6222021234567890123")
+    page = client.get(url).content.decode()
     assert 'data-testid="payout-row"' in page and re.search(r'data-testid="available-balance">¥9.40<', page)
+    assert "6222 **** **** 0123" in page and "6222021234567890123" not in page
 
 
 # --- operator ------------------------------------------------------------------------------------
@@ -290,11 +295,12 @@ def test_balance_page_and_payout_request(buyer, merchant, card_product):
 def test_operator_approves_and_rejects_payouts(operator, buyer, merchant, card_product, shop):
     order = card_order(buyer, card_product, quantity=2)
     services.confirm_receipt(buyer=buyer, order_id=order.pk)
-    first = services.request_payout(merchant=merchant, amount_fen=500)
-    second = services.request_payout(merchant=merchant, amount_fen=600)
+    first = funds.request_payout(merchant=merchant, amount_fen=500, method="alipay", account="shop.owner@example.com")
+    second = funds.request_payout(merchant=merchant, amount_fen=600, method="alipay", account="13800138000")
     client = login(operator)
     page = client.get(reverse("orders:operator_payouts")).content.decode()
     assert f'data-testid="approve-{first.pk}"' in page and f'data-testid="reject-{second.pk}"' in page
+    assert "s***@example.com" in page and "138****8000" in page and "13800138000" not in page
     decide = reverse("orders:operator_payout_decide", args=[first.pk])
     assert login(merchant).post(decide, {"action": "approve"}).status_code == 403
     assert client.post(decide, {"action": "bogus"}).status_code == 422
