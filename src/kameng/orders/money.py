@@ -661,6 +661,13 @@ def dispose_withheld_keys(*, order_ids: Iterable[int]) -> dict[str, list[NewEven
 # --- freezing escrow for a case --------------------------------------------------------------------
 
 
+def lock_order(order_id: int) -> None:
+    """Take the order row's lock first in the caller's transaction (docs/concurrency.md), for a
+    caller that checks something about the order before it moves money (opening a case)."""
+    locked_order(order_id)
+
+
+
 def hold(*, order_id: int, seqs: list[int], ref: str) -> list[int]:
     """Freeze the escrow of these batches for a case. Returns the seqs actually held (batches
     already settled or refunded have no escrow left to freeze)."""

@@ -323,3 +323,20 @@ def keys_of_order(*, order_id: int, ids: list[int]) -> QuerySet[OrderKey]:
 def current_keys_of(*, batches: list[DeliveryBatch] | QuerySet[DeliveryBatch]) -> QuerySet[OrderKey]:
     """The keys delivered in ``batches`` that were not replaced since, by id."""
     return OrderKey.objects.filter(batch__in=batches, replaced_at__isnull=True).order_by("pk")
+
+
+def current_keys_among(*, order_id: int, ids: list[int]) -> QuerySet[OrderKey]:
+    """The order's keys among ``ids`` that were not replaced since, by id."""
+    return keys_of_order(order_id=order_id, ids=ids).filter(replaced_at__isnull=True)
+
+
+def current_keys_in(*, order_id: int, seqs: list[int]) -> QuerySet[OrderKey]:
+    """The keys delivered in the order's batches numbered ``seqs``, not replaced since, by id."""
+    return OrderKey.objects.filter(batch__order_id=order_id, batch__seq__in=seqs, replaced_at__isnull=True).order_by(
+        "pk"
+    )
+
+
+def refunds_from(*, source_prefix: str) -> QuerySet[Refund]:
+    """The refunds whose ledger source starts with ``source_prefix`` (e.g. one case's), by id."""
+    return Refund.objects.filter(source__startswith=source_prefix).order_by("pk")

@@ -24,23 +24,24 @@ from kameng.catalog.models import DeliveryKind
 from kameng.core.errors import DomainError
 from kameng.core.templatetags.money import format_fen
 from kameng.orders import money
-from kameng.orders.models import BatchState, Order, OrderKey, OrderState
+from kameng.orders import selectors as orders
+from kameng.orders.states import BatchState, OrderState
 from kameng.rulebook import selectors as rulebook
 from kameng.rulebook.problems import SUBTYPES
 from kameng.timeline.services import NewEvent, append_events
 
 
-def _window_start(order: Order) -> datetime | None:
+def _window_start(order) -> datetime | None:
     return order.delivered_at or order.paid_at
 
 
-def _stake(order: Order, batches, keys) -> int:
+def _stake(order, batches, keys) -> int:
     if keys:
         return order.unit_price_fen * len(keys)
     return sum(b.amount_fen - b.refunded_fen for b in batches)
 
 
-def _refuse_closed_problem(order: Order, *, subtype: str, batch_seqs: list[int], keys: list[OrderKey]) -> None:
+def _refuse_closed_problem(order, *, subtype: str, batch_seqs: list[int], keys: list) -> None:
     """2.2 and 7.2: a problem whose case was withdrawn, or that had a final ruling, is not raised
     again — the same kind of problem (family) on the same item (batch or card key)."""
     family = SUBTYPES[subtype].family
@@ -84,7 +85,7 @@ def open_case(
         raise DomainError("invalid_input", fields={"demand": "one of " + ", ".join(Demand.values)})
     subtype, demand = str(subtype), str(demand)  # plain strings for the timeline, not enum members
     text = clean_text(description, name="description")
-    order = Order.objects.select_related("shop__owner", "product").filter(pk=order_id, buyer=buyer).first()
+    order = orders.orders_among(ids=[order_id], buyer=buyer).select_related("shop__owner").first()
     if order is None:
         raise DomainError("not_found")
     if order.paid_at is None or order.state in (OrderState.CANCELLED, OrderState.REFUNDED):
@@ -101,9 +102,9 @@ def open_case(
         batches = [b for b in batches if b.seq in wanted]
         if len(batches) != len(wanted):
             raise DomainError("invalid_input", fields={"batch_seqs": "not batches of this order that can be claimed"})
-    keys: list[OrderKey] = []
+    keys: list = []
     if order_key_ids:
-        keys = list(OrderKey.objects.filter(pk__in=set(order_key_ids), batch__order=order, replaced_at__isnull=True))
+        keys = list(orders.current_keys_among(order_id=order.pk, ids=sorted(set(order_key_ids))))
         if len(keys) != len(set(order_key_ids)):
             raise DomainError("invalid_input", fields={"order_key_ids": "not keys of this order"})
         key_batches = {k.batch_id for k in keys}
@@ -112,7 +113,7 @@ def open_case(
         raise DomainError("aftersales.order_not_eligible")
     stake = _stake(order, batches, keys)
     if demand == Demand.REPLACE and order.delivery_kind == DeliveryKind.CARD_KEY and not keys:
-        keys = list(OrderKey.objects.filter(batch__in=batches, replaced_at__isnull=True))
+        keys = list(orders.current_keys_of(batches=batches))
     if demand in (Demand.PARTIAL_REFUND, Demand.COMPENSATION):
         demand_fen = clean_fen(demand_fen, name="demand_fen", low=1, high=stake)
     else:
@@ -135,7 +136,7 @@ def open_case(
         )
     suggestion = case_facts.suggest(subtype=subtype, facts=collected)
     with transaction.atomic():
-        Order.objects.select_for_update().filter(pk=order.pk).first()  # order first: same order as orders.money
+        money.lock_order(order.pk)  # the order row first: the lock order of orders.money
         if Case.objects.filter(order=order, state__in=OPEN_STATES).exists():
             raise DomainError("aftersales.case_already_open", clause="2.2")
         _refuse_closed_problem(order, subtype=subtype, batch_seqs=[b.seq for b in batches], keys=keys)

@@ -13,7 +13,7 @@ from kameng.aftersales.transitions import SYSTEM
 from kameng.catalog.models import DeliveryKind
 from kameng.core.errors import DomainError
 from kameng.orders import money, remedies
-from kameng.orders.models import OrderKey, Refund
+from kameng.orders import selectors as orders
 from kameng.timeline.services import NewEvent
 
 
@@ -35,7 +35,7 @@ def fast_refund(case: Case, *, reason: str, now: datetime, effects: Effects) -> 
 
 
 def _case_refunds(case: Case):
-    return Refund.objects.filter(source__startswith=f"case:{case.pk}:")
+    return orders.refunds_from(source_prefix=f"case:{case.pk}:")
 
 
 def _full_refund_keys(case: Case, target_fen: int) -> tuple[list[int], bool]:
@@ -43,11 +43,10 @@ def _full_refund_keys(case: Case, target_fen: int) -> tuple[list[int], bool]:
     and whether the refund says they are bad (卡密无效 / 已被使用: marked reported-invalid)."""
     if target_fen < case.stake_fen or case.order.delivery_kind != DeliveryKind.CARD_KEY:
         return [], False
-    keys = OrderKey.objects.filter(replaced_at__isnull=True)
     if case.order_key_ids:
-        keys = keys.filter(pk__in=case.order_key_ids)
+        keys = orders.current_keys_among(order_id=case.order_id, ids=case.order_key_ids)
     else:  # the case is about whole batches: every current key in them
-        keys = keys.filter(batch__order_id=case.order_id, batch__seq__in=case.batch_seqs)
+        keys = orders.current_keys_in(order_id=case.order_id, seqs=case.batch_seqs)
     current = list(keys.values_list("pk", flat=True))
     return current, case.subtype in ("invalid_key", "key_already_used")
 
@@ -119,7 +118,7 @@ def _move_money_to(case: Case, *, target_fen: int, step: str, effects: Effects) 
     case.save(update_fields=["refunded_fen"])
 
 
-def _moves(row: Refund) -> dict[str, int]:
+def _moves(row) -> dict[str, int]:
     parts = {
         "escrow_to_buyer": row.from_escrow_fen,
         "available_to_buyer": row.from_available_fen,
@@ -139,7 +138,7 @@ def execute_remedy(case: Case, *, remedy: str, amount_fen: int, step: str, note:
         if case.order.delivery_kind != DeliveryKind.CARD_KEY or not case.order_key_ids:
             raise DomainError("aftersales.keys_not_replaceable")
         current = list(
-            OrderKey.objects.filter(pk__in=case.order_key_ids, replaced_at__isnull=True).values_list("pk", flat=True)
+            orders.current_keys_among(order_id=case.order_id, ids=case.order_key_ids).values_list("pk", flat=True)
         )
         if current:
             new = remedies.replace_keys(order_id=case.order_id, order_key_ids=current, reason=f"case {case.pk}")
