@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 
 import pytest
@@ -13,6 +14,7 @@ from kameng.accounts.models import Role
 from kameng.aftersales import services
 from kameng.aftersales.models import Attachment, Case, CaseState, Message, OrderTag
 from kameng.aftersales.tests.conftest import buy
+from kameng.core.tests import upload_files
 from kameng.orders.models import OrderKey
 from kameng.orders.services import reveal_key
 from tests.factories import UserFactory
@@ -21,7 +23,7 @@ from tests.helpers import ApiClient, assert_error
 pytestmark = pytest.mark.django_db
 
 BASE = "/api/v1/cases"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+PNG = upload_files.png()  # a real image: the upload checker re-encodes what it can read
 
 
 def revealed(buyer, order):
@@ -253,14 +255,15 @@ def test_message_with_attachment_and_permission_checked_download(buyer, merchant
     response = ApiClient(buyer).post(f"{BASE}/{case.pk}/messages", upload, content_type=_MULTIPART)
     assert response.status_code == 201, response.content
     (att,) = response.json()["attachments"]
-    assert att["content_type"] == "image/png" and att["size"] == len(PNG) and len(att["sha256"]) == 64
+    assert att["content_type"] == "image/png" and att["size"] > 0 and len(att["sha256"]) == 64
     detail = ApiClient(merchant).get(f"{BASE}/{case.pk}").json()
     assert detail["messages"][-1]["attachments"][0]["url"] == att["url"]
     download = ApiClient(merchant).get(att["url"])
     assert download.status_code == 200
     assert download["Content-Type"] == "image/png" and download["X-Content-Type-Options"] == "nosniff"
     assert download["Content-Disposition"].startswith("attachment")
-    assert b"".join(download.streaming_content) == PNG
+    body = b"".join(download.streaming_content)
+    assert body.startswith(b"\x89PNG") and hashlib.sha256(body).hexdigest() == att["sha256"]
     assert_error(ApiClient(other_buyer).get(att["url"]), 404, "not_found")
     assert_error(ApiClient(buyer).get(f"{BASE}/{case.pk}/attachments/999999"), 404, "not_found")
 
