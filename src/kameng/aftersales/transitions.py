@@ -1,9 +1,10 @@
 """The after-sales ladder as data: ``(state, action, actor role) -> Step(next state, clause, guard)``.
 
-Nothing else assigns ``Case.state``: ``services._apply`` looks the step up here, checks its guard,
-and writes the timeline event with the actor and the clause. Anything not in the table is refused
-(``aftersales.not_allowed``), except the one refusal the rulebook names: a buyer asking the platform
-to step in during the merchant stage gets ``aftersales.out_of_order`` citing clause 4.1.
+Nothing else assigns ``Case.state``: ``services.steps.check_step`` and ``apply_step`` look the step
+up here, check its guard, and write the timeline event with the actor and the clause. Anything not
+in the table is refused (``aftersales.not_allowed``), except the one refusal the rulebook names: a
+buyer asking the platform to step in during the merchant stage gets ``aftersales.out_of_order``
+citing clause 4.1.
 
 Guards are conditions on the case that the table cannot express by state alone:
 - ``early_intervention``: the merchant is unreachable or the case qualifies for fast refund (4.2);
