@@ -42,6 +42,11 @@ log = logging.getLogger(__name__)
 
 MAX_PARAMS = 40
 MAX_PARAM_CHARS = 500
+# A notification whose signature fails is anyone's to send: keep little of it (a few short
+# fields, enough to investigate) and stop recording a source that sends many (issue 14, L3).
+REJECTED_PARAMS = 12
+REJECTED_PARAM_CHARS = 100
+REJECTED_PER_SOURCE_PER_MINUTE = 20
 
 
 def new_out_trade_no(now: datetime) -> str:
@@ -125,12 +130,18 @@ class NotificationResult:
     event: PaymentEvent | None = None
 
 
-def _clean_params(params: Mapping[str, str]) -> dict[str, str]:
+def _clean_params(params: Mapping[str, str], *, keys: int = MAX_PARAMS, chars: int = MAX_PARAM_CHARS) -> dict[str, str]:
     """What we keep of the raw parameters: bounded, strings only."""
     kept = {}
-    for key in list(params)[:MAX_PARAMS]:
-        kept[str(key)[:64]] = str(params[key])[:MAX_PARAM_CHARS]
+    for key in list(params)[:keys]:
+        kept[str(key)[:64]] = str(params[key])[:chars]
     return kept
+
+
+def _rejected_recently(remote_addr: str | None, now: datetime) -> int:
+    return PaymentEvent.objects.filter(
+        outcome=EventOutcome.BAD_SIGNATURE, remote_addr=remote_addr, received_at__gte=now - timedelta(minutes=1)
+    ).count()
 
 
 def _decide(payment: Payment | None, note: Notification) -> EventOutcome:
@@ -166,10 +177,13 @@ def handle_notification(*, gateway: str, params: Mapping[str, str], remote_addr:
     try:
         note = gw.parse_notification(params)
     except BadSignature as exc:
+        if _rejected_recently(remote_addr, timezone.now()) >= REJECTED_PER_SOURCE_PER_MINUTE:
+            log.info("payments: %s notification rejected from %s (not recorded: too many)", gateway, remote_addr)
+            return NotificationResult(EventOutcome.BAD_SIGNATURE, False, None)
         event = PaymentEvent.objects.create(
             gateway=gateway,
             provider_event_id=str(params.get("event_id") or params.get("trade_no") or "")[:128],
-            raw_params=raw,
+            raw_params=_clean_params(params, keys=REJECTED_PARAMS, chars=REJECTED_PARAM_CHARS),
             outcome=EventOutcome.BAD_SIGNATURE,
             detail=str(exc)[:200],
             remote_addr=remote_addr,

@@ -156,6 +156,25 @@ def test_a_forged_notification_cannot_block_the_genuine_one(buyer, topup, sandbo
     assert wallet(buyer) == 1000
 
 
+def test_a_forged_notification_is_stored_small_and_a_flooding_source_is_not_stored(buyer, topup, sandbox_params):
+    """Issue 14, L3: 40 fields of 500 characters came in, ~20 KB a row, unthrottled."""
+    payment = topup(1000)
+    forged = {**sandbox_params(payment), "sign": "0" * 64, **{f"junk{i}": "x" * 500 for i in range(40)}}
+    assert notify(forged).outcome == EventOutcome.BAD_SIGNATURE
+    row = PaymentEvent.objects.get(outcome=EventOutcome.BAD_SIGNATURE)
+    assert len(row.raw_params) <= services.REJECTED_PARAMS
+    assert all(len(v) <= services.REJECTED_PARAM_CHARS for v in row.raw_params.values())
+    for _ in range(services.REJECTED_PER_SOURCE_PER_MINUTE + 10):
+        result = notify(forged)
+        assert result.outcome == EventOutcome.BAD_SIGNATURE and not result.accepted
+    stored = PaymentEvent.objects.filter(outcome=EventOutcome.BAD_SIGNATURE, remote_addr="203.0.113.5").count()
+    assert stored == services.REJECTED_PER_SOURCE_PER_MINUTE
+    # Another source is still recorded, and the genuine notification still credits.
+    services.handle_notification(gateway="sandbox", params=forged, remote_addr="198.51.100.7")
+    assert PaymentEvent.objects.filter(remote_addr="198.51.100.7").count() == 1
+    assert notify(sandbox_params(payment)).outcome == EventOutcome.CREDITED
+
+
 @pytest.mark.parametrize("amount", [999, 1001, 1, 100000])
 def test_wrong_amount_changes_nothing(buyer, topup, sandbox_params, amount):
     payment = topup(1000)
