@@ -30,6 +30,10 @@ LABELS = {
     "case.redelivered": _("Redelivered"),
     "case.penalty": _("Penalty charged to the shop"),
     "case.already_refunded": _("Already refunded by the order"),
+    "case.overdue": _("Ruling overdue: back in the queue"),
+    "case.rule_on_records": _("Ruled on the records (rule 4.3)"),
+    "case.kept_by_buyer": _("Kept by the buyer: the order refunded that batch itself"),
+    "case.buyer_debt_forgiven": _("The buyer's debt is cancelled"),
 }
 
 

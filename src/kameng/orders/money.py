@@ -380,13 +380,14 @@ def _split(row: Refund, upto: int) -> dict[str, int]:
     return parts
 
 
-def _share_split(row: Refund, upto: int) -> dict[int, int]:
+def _share_split(row: Refund, upto: int, closed: frozenset[int] = frozenset()) -> dict[int, int]:
     """The first ``upto`` fen taken back, by batch seq (settled shares first, escrow shares last —
-    the same reverse order as ``_split``)."""
+    the same reverse order as ``_split``; shares of batches the order itself refunded come last of
+    all, and are never reached: see ``_kept``)."""
     shares = [(seq, fen, escrow) for seq, fen, escrow in row.shares]
     out: dict[int, int] = {}
     left = upto
-    for seq, fen, _escrow in sorted(shares, key=lambda s: (s[2], -s[0])):
+    for seq, fen, _escrow in sorted(shares, key=lambda s: (s[0] in closed, s[2], -s[0])):
         take = min(fen, left)
         out[seq] = out.get(seq, 0) + take
         left -= take
@@ -397,6 +398,14 @@ def _share_split(row: Refund, upto: int) -> dict[int, int]:
 class Recovery:
     recovered_fen: int  # taken from the wallet now and given back where it came from
     owed_fen: int  # what the wallet lacked: recorded as the buyer's debt
+
+
+def _closed_by_order(order: Order, batches: dict[int, DeliveryBatch]) -> frozenset[int]:
+    """Batches the order refunded by itself (the delivery failed): the buyer is owed all of such a
+    batch, so no earlier after-sales refund on it can be taken back."""
+    refunded = [seq for seq, b in batches.items() if b.state == BatchState.REFUNDED]
+    sources = {f"order:{order.pk}:batch:{seq}:refunded": seq for seq in refunded}
+    return frozenset(sources[src] for src in Refund.objects.filter(source__in=sources).values_list("source", flat=True))
 
 
 def recover(
@@ -436,7 +445,12 @@ def recover(
         wallet = wallet_account(order.buyer_id)
         shop_accounts = (available_account(order.shop_id), deposit_account(order.shop_id), fund_account())
         balances = lock_balances(accounts=[wallet, *shop_accounts])
-        want = min(amount_fen, row.amount_fen - row.recovered_fen - (owed_on(row) if record_shortfall else 0))
+        closed = _closed_by_order(order, batches)
+        kept = sum(fen for seq, fen, _escrow in row.shares if seq in closed)
+        owed = owed_on(row) if record_shortfall else 0
+        want = max(0, min(amount_fen, row.amount_fen - row.recovered_fen - kept - owed))
+        if want == 0:
+            return Recovery(0, 0)
         take = max(0, min(want, balances[wallet.pk]))
         short = max(0, want - take) if record_shortfall else 0
         if short:
@@ -462,7 +476,8 @@ def recover(
             return Recovery(0, short)
         before, after = _split(row, row.recovered_fen), _split(row, row.recovered_fen + take)
         delta = {name: after[name] - before[name] for name in _RECOVERY_ORDER}
-        sb, sa = _share_split(row, row.recovered_fen), _share_split(row, row.recovered_fen + take)
+        sb = _share_split(row, row.recovered_fen, closed)
+        sa = _share_split(row, row.recovered_fen + take, closed)
         by_batch = {seq: sa.get(seq, 0) - sb.get(seq, 0) for seq in sa}
         escrow_shares = {seq for seq, _fen, escrow in row.shares if escrow}
         to_fund = min(delta["fund"], debt.outstanding_fen if debt is not None else 0)
@@ -665,7 +680,6 @@ def lock_order(order_id: int) -> None:
     """Take the order row's lock first in the caller's transaction (docs/concurrency.md), for a
     caller that checks something about the order before it moves money (opening a case)."""
     locked_order(order_id)
-
 
 
 def hold(*, order_id: int, seqs: list[int], ref: str) -> list[int]:

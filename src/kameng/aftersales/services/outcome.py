@@ -112,6 +112,12 @@ def _move_money_to(case: Case, *, target_fen: int, step: str, effects: Effects) 
             if taken + owed >= -diff:
                 break
         case.refunded_fen -= taken + owed
+        if taken + owed < -diff:
+            # Part of the refund was on a batch the order has since refunded whole by itself (its
+            # delivery failed): the buyer is owed that batch anyway, so that part stays theirs.
+            effects.case_events.append(
+                NewEvent("case.kept_by_buyer", {"amount_fen": -diff - taken - owed}, None, SYSTEM)
+            )
         effects.case_events.append(
             NewEvent("case.recovered", {"amount_fen": taken, "owed_fen": owed, "wanted_fen": -diff}, None, SYSTEM)
         )

@@ -450,6 +450,10 @@ class CaseMoneyMachine(MoneyMachine):
                 e.payload["wanted_fen"] - e.payload["refundable_fen"]
                 for e in Event.objects.filter(stream=case.stream, kind="case.already_refunded")
             )
+            kept = sum(
+                e.payload["amount_fen"] for e in Event.objects.filter(stream=case.stream, kind="case.kept_by_buyer")
+            )
+            target += kept if case.refunded_fen > target else 0
             assert case.refunded_fen + clipped >= target >= case.refunded_fen, (
                 case.pk,
                 case.refunded_fen,

@@ -251,3 +251,22 @@ def test_a_failed_top_up_refund_tells_the_buyer(buyer, topup_product, supplier):
     note = Notification.objects.get(user=buyer, kind="order.refunded_automatically")
     assert note.params["order"] == order.pk
     assert balance_of(kind=AccountKind.BUYER_WALLET, owner_id=buyer.pk) == topup_product.price_fen
+
+
+def test_a_refund_on_a_batch_the_order_later_refunded_whole_is_not_taken_back(buyer, manual_product):
+    """Found by the state machine on PostgreSQL: an after-sales refund, then the delivery failed and
+    the order refunded the rest of the batch itself; recovering the first refund must not reopen
+    the batch (the buyer is owed all of an undelivered batch)."""
+    fund(buyer, manual_product.price_fen)
+    order = services.place_order(
+        buyer=buyer, product_id=manual_product.pk, quantity=1, buyer_fields={"role": "小鹿"}, idempotency_key="k-1"
+    ).order
+    money.refund(order_id=order.pk, seqs=[1], amount_fen=300, source="t:k", reason="t")
+    from kameng.orders.uow import locked_order, unit_of_work
+
+    with unit_of_work():
+        money.refund_batches(order=locked_order(order.pk), batches=list(order.batches.all()), reason="t")
+    back = money.recover(order_id=order.pk, refund_source="t:k", amount_fen=300, source="t:k:back", reason="t")
+    assert (back.recovered_fen, back.owed_fen) == (0, 0)
+    batch = order.batches.get()
+    assert batch.state == BatchState.REFUNDED and batch.refunded_fen == batch.amount_fen
