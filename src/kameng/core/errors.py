@@ -32,6 +32,8 @@ ERRORS: dict[str, ErrorSpec] = {
     "method_not_allowed": ErrorSpec(405, _("This method is not allowed here.")),
     "conflict": ErrorSpec(409, _("The request conflicts with the current state. Reload and try again.")),
     "payload_too_large": ErrorSpec(413, _("The request is too large.")),
+    "uri_too_long": ErrorSpec(414, _("The address is too long.")),
+    "headers_too_large": ErrorSpec(431, _("The request headers are too large.")),
     "throttled": ErrorSpec(429, _("Too many requests. Wait a moment and try again.")),
     "internal_error": ErrorSpec(500, _("Something went wrong on our side. Nothing was changed.")),
     # --- accounts -----------------------------------------------------------------------------
@@ -105,6 +107,10 @@ ERRORS: dict[str, ErrorSpec] = {
     "orders.payment_window_passed": ErrorSpec(409, _("The time to pay for this order has passed.")),
     "orders.not_revealable": ErrorSpec(409, _("This card key has not been delivered to you yet.")),
     "orders.key_refunded": ErrorSpec(409, _("This card key was refunded to you, so it can no longer be shown.")),
+    "orders.refund_final": ErrorSpec(
+        409,
+        _("This refund is final: the card keys it paid back are no longer the buyer's, so it cannot be taken back."),
+    ),
     "orders.nothing_to_confirm": ErrorSpec(409, _("Nothing delivered is waiting for your confirmation.")),
     "orders.not_manual": ErrorSpec(409, _("Only manual-delivery orders are delivered by hand.")),
     "orders.payout_too_small": ErrorSpec(422, _("A payout must be at least %(min)s fen.")),

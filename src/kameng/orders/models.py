@@ -125,7 +125,7 @@ class OrderKey(models.Model):
     """Which card key went to which batch. The key itself (encrypted) stays in inventory."""
 
     batch = models.ForeignKey(DeliveryBatch, on_delete=models.PROTECT, related_name="keys")
-    card_key_id = models.BigIntegerField(unique=True)
+    card_key_id = models.BigIntegerField()
     fingerprint = models.CharField(max_length=64)
     first_revealed_at = models.DateTimeField(null=True, blank=True)
     reveal_count = models.PositiveIntegerField(default=0)
@@ -139,6 +139,15 @@ class OrderKey(models.Model):
     withheld_by = models.CharField(max_length=100, blank=True)  # the refund's source
     withheld_at = models.DateTimeField(null=True, blank=True)
     disposed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # A card key belongs to one order at a time. A key returned to stock by a final refund
+            # (its row disposed) can be sold again, so only the live rows are unique.
+            models.UniqueConstraint(
+                fields=["card_key_id"], condition=models.Q(disposed_at__isnull=True), name="orderkey_live_card_key"
+            ),
+        ]
 
 
 class PayoutMethod(models.TextChoices):

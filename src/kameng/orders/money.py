@@ -441,6 +441,9 @@ def recover(
             raise DomainError("not_found")
         if entry_exists(source=source) or BuyerDebt.objects.filter(source=source).exists():
             return Recovery(0, 0)
+        if row.key_ids and OrderKey.objects.filter(pk__in=row.key_ids, disposed_at__isnull=False).exists():
+            # Its keys went back to stock or were reported: the buyer cannot be handed them again.
+            raise DomainError("orders.refund_final")
         debt = MerchantDebt.objects.select_for_update().filter(source=refund_source).first()
         wallet = wallet_account(order.buyer_id)
         shop_accounts = (available_account(order.shop_id), deposit_account(order.shop_id), fund_account())
@@ -631,17 +634,22 @@ def outstanding_buyer_debt_fen(buyer_id: int) -> int:
 # --- keys a final refund paid back ----------------------------------------------------------------
 
 
-def dispose_withheld_keys(*, order_ids: Iterable[int]) -> dict[str, list[NewEvent]]:
-    """The refunds that withheld these orders' keys are final (their case closed): a key never
-    revealed goes back to stock, to be sold again; a key the buyer saw is marked reported-invalid
-    (never sold again). Returns the timeline events by order stream for the caller to append."""
-    keys = list(
-        OrderKey.objects.select_for_update()
+def dispose_withheld_keys(*, order_ids: Iterable[int], source_prefixes: Iterable[str]) -> dict[str, list[NewEvent]]:
+    """The refunds whose source starts with one of ``source_prefixes`` (a closed case's) are final:
+    a key they withheld that was never revealed goes back to stock, to be sold again; a key the
+    buyer saw is marked reported-invalid (never sold again). Keys withheld by other refunds on the
+    same orders (another case, still open) are left alone. Returns the timeline events by order
+    stream for the caller to append."""
+    prefixes = tuple(source_prefixes)
+    keys = [
+        key
+        for key in OrderKey.objects.select_for_update()
         .filter(batch__order_id__in=set(order_ids), disposed_at__isnull=True)
         .exclude(withheld_by="")
         .select_related("batch")
         .order_by("pk")
-    )
+        if key.withheld_by.startswith(prefixes)
+    ]
     if not keys:
         return {}
     reported = set(

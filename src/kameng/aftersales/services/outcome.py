@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from kameng.aftersales.models import Case, Demand, Remedy
-from kameng.aftersales.services.steps import Effects, apply_step, release_if_done
+from kameng.aftersales.services.steps import Effects, apply_step, refund_prefix, release_if_done
 from kameng.aftersales.transitions import SYSTEM
 from kameng.catalog.models import DeliveryKind
 from kameng.core.errors import DomainError
@@ -35,7 +35,7 @@ def fast_refund(case: Case, *, reason: str, now: datetime, effects: Effects) -> 
 
 
 def _case_refunds(case: Case):
-    return orders.refunds_from(source_prefix=f"case:{case.pk}:")
+    return orders.refunds_from(source_prefix=refund_prefix(case))
 
 
 def _full_refund_keys(case: Case, target_fen: int) -> tuple[list[int], bool]:
@@ -80,7 +80,7 @@ def _move_money_to(case: Case, *, target_fen: int, step: str, effects: Effects) 
             order_id=case.order_id,
             seqs=case.batch_seqs,
             amount_fen=diff,
-            source=f"case:{case.pk}:{step}",
+            source=f"{refund_prefix(case)}{step}",
             reason=f"after-sales case {case.pk}",
             key_ids=key_ids,
             keys_invalid=keys_invalid,
@@ -104,7 +104,7 @@ def _move_money_to(case: Case, *, target_fen: int, step: str, effects: Effects) 
                 order_id=case.order_id,
                 refund_source=row.source,
                 amount_fen=want,
-                source=f"case:{case.pk}:{step}:recover:{row.pk}",
+                source=f"{refund_prefix(case)}{step}:recover:{row.pk}",
                 reason=f"after-sales case {case.pk}: refund taken back",
             )
             taken += back.recovered_fen

@@ -182,6 +182,11 @@ def flush(case: Case, effects: Effects) -> None:
         append_events(stream=case.order.stream, events=effects.order_events)
 
 
+def refund_prefix(case: Case) -> str:
+    """Every ledger source a case posts under (refunds, recoveries, penalties) starts with this."""
+    return f"case:{case.pk}:"
+
+
 def release_if_done(case: Case, effects: Effects | None = None) -> None:
     """The case no longer freezes escrow: let it settle. Once the case is closed for good, the
     refunds it made are final: card keys they paid back whole go back to stock (never revealed) or
@@ -189,7 +194,9 @@ def release_if_done(case: Case, effects: Effects | None = None) -> None:
     if case.state not in FREEZING_STATES:
         money.release_hold(order_id=case.order_id, ref=case.stream)
     if case.state not in OPEN_STATES:
-        for stream, events in money.dispose_withheld_keys(order_ids=[case.order_id]).items():
+        for stream, events in money.dispose_withheld_keys(
+            order_ids=[case.order_id], source_prefixes=[refund_prefix(case)]
+        ).items():
             if effects is not None:
                 effects.order_events.extend(events)
             else:

@@ -24,6 +24,7 @@ from kameng.aftersales.services.steps import (
     apply_step,
     flush,
     notify_case,
+    refund_prefix,
     release_if_done,
 )
 from kameng.aftersales.transitions import BUYER, MERCHANT, SYSTEM
@@ -158,8 +159,10 @@ def _expire_chunk(queryset, limit: int, now: datetime) -> list[str] | None:
             notify_many(effects.notices)
             for stream, events in money.release_holds(refs=closing).items():
                 streams.setdefault(stream, []).extend(events)
-            final = [case.order_id for case in cases if case.state not in OPEN_STATES]
-            for stream, events in money.dispose_withheld_keys(order_ids=final).items():
+            final = [case for case in cases if case.state not in OPEN_STATES]
+            for stream, events in money.dispose_withheld_keys(
+                order_ids=[case.order_id for case in final], source_prefixes=[refund_prefix(case) for case in final]
+            ).items():
                 streams.setdefault(stream, []).extend(events)
             append_to_streams(streams)
             return befores

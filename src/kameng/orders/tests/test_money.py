@@ -15,7 +15,8 @@ from kameng.ledger.selectors import balance_of
 from kameng.notifications.models import Notification
 from kameng.orders import money, services
 from kameng.orders.models import BatchState, BuyerDebt, Order, OrderKey, OrderState, Refund
-from kameng.orders.tests.conftest import fund
+from kameng.orders.tests.conftest import fund, load_keys
+from tests.factories import ProductFactory
 from tests.helpers import publish_rules
 
 pytestmark = pytest.mark.django_db
@@ -182,14 +183,51 @@ def test_a_final_refund_returns_an_unseen_key_to_stock_and_reports_a_seen_one(bu
     from kameng.orders.uow import unit_of_work
 
     with unit_of_work():
-        events = money.dispose_withheld_keys(order_ids=[order.pk])
+        events = money.dispose_withheld_keys(order_ids=[order.pk], source_prefixes=["t:"])
     assert [e.payload["to"] for e in events[order.stream]] == ["stock", "reported_invalid"]
     assert CardKey.objects.get(pk=unseen.card_key_id).status == CardKeyStatus.AVAILABLE
     assert CardKey.objects.get(pk=unseen.card_key_id).sold_to_id is None
     assert CardKey.objects.get(pk=seen.card_key_id).status == CardKeyStatus.REPORTED_INVALID
     assert Product.objects.get(pk=card_product.pk).stock_available == stock + 1
     with unit_of_work():
-        assert money.dispose_withheld_keys(order_ids=[order.pk]) == {}  # once
+        assert money.dispose_withheld_keys(order_ids=[order.pk], source_prefixes=["t:"]) == {}  # once
+    with pytest.raises(DomainError) as err:  # final: the buyer cannot be handed those keys again
+        money.recover(order_id=order.pk, refund_source="t:d", amount_fen=2000, source="t:d:back", reason="t")
+    assert err.value.code == "orders.refund_final"
+
+
+def test_a_key_back_in_stock_is_sold_again(buyer, shop):
+    product = ProductFactory(shop=shop, price_fen=1000, face_value_fen=1000)
+    load_keys(product, 1)
+    first = _buy(buyer, product)
+    okey = OrderKey.objects.get(batch__order=first)
+    money.refund(order_id=first.pk, seqs=[1], amount_fen=1000, source="t:s", reason="t", key_ids=[okey.pk])
+    from kameng.orders.uow import unit_of_work
+
+    with unit_of_work():
+        money.dispose_withheld_keys(order_ids=[first.pk], source_prefixes=["t:"])
+    fund(buyer, 1000)
+    again = services.place_order(
+        buyer=buyer, product_id=product.pk, quantity=1, buyer_fields=None, idempotency_key="m-again"
+    ).order
+    assert OrderKey.objects.get(batch__order=again).card_key_id == okey.card_key_id
+    code, _password = services.reveal_key(
+        buyer=buyer, order_id=again.pk, order_key_id=OrderKey.objects.get(batch__order=again).pk, ip=None, user_agent=""
+    )
+    assert code
+
+
+def test_only_the_closing_cases_withheld_keys_are_disposed(buyer, card_product):
+    order = _buy(buyer, card_product, quantity=2)
+    mine, other = OrderKey.objects.filter(batch__order=order).order_by("pk")
+    money.refund(order_id=order.pk, seqs=[1], amount_fen=1000, source="case:1:fast", reason="t", key_ids=[mine.pk])
+    money.refund(order_id=order.pk, seqs=[1], amount_fen=1000, source="case:12:fast", reason="t", key_ids=[other.pk])
+    from kameng.orders.uow import unit_of_work
+
+    with unit_of_work():
+        money.dispose_withheld_keys(order_ids=[order.pk], source_prefixes=["case:1:"])
+    assert OrderKey.objects.get(pk=mine.pk).disposed_at is not None
+    assert OrderKey.objects.get(pk=other.pk).disposed_at is None  # case 12 is still open: its refund may be undone
 
 
 def test_an_invalid_key_refund_marks_the_key_reported_invalid_at_once_and_recovery_clears_it(buyer, card_product):
