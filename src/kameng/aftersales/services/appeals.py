@@ -16,7 +16,6 @@ from kameng.aftersales.services.inputs import clean_text
 from kameng.aftersales.services.steps import Effects, apply_step, flush, release_if_done
 from kameng.aftersales.transitions import BUYER, MERCHANT
 from kameng.core.errors import DomainError
-from kameng.orders import money
 
 
 def withdraw_case(*, buyer: User, case_id: int, now: datetime | None = None) -> Case:
@@ -43,7 +42,6 @@ def reopen_case(*, buyer: User, case_id: int, now: datetime | None = None) -> Ca
             case.reopened = True
             case.closed_at = None
             case.save(update_fields=["reopened", "closed_at"])
-            money.hold(order_id=case.order_id, seqs=case.batch_seqs, ref=case.stream)
             flush(case, effects)
     except IntegrityError:  # another case on the order opened at the same moment (2.2)
         raise DomainError("aftersales.case_already_open", clause="2.2") from None

@@ -145,6 +145,11 @@ def apply_step(
         effects.saved.append(case)
     else:
         case.save()
+    if step.to in FREEZING_STATES and before not in FREEZING_STATES:
+        # Back in dispute (a contested fast refund, a reopened case): what escrow is left freezes
+        # again. No sweep step enters a freezing state, so a deferred step never needs this.
+        assert not effects.defer, action
+        money.hold(order_id=case.order_id, seqs=case.batch_seqs, ref=case.stream)
     cite = book.cite(step.clause)
     body = _plain({"from": before, "to": step.to, "action": action, **cite, **(payload or {})})
     effects.case_events.append(NewEvent(f"case.{action}", body, actor, None if actor else SYSTEM))

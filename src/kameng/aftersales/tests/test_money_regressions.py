@@ -308,3 +308,16 @@ def test_l5_taking_a_case_an_agent_may_not_see_is_not_found(buyer, agent, card_p
     with pytest.raises(DomainError) as err:
         services.take_case(agent=agent, case_id=case.pk)
     assert err.value.code == "not_found"
+
+
+def test_a_contested_partial_fast_refund_freezes_what_escrow_is_left(buyer, merchant, card_product, t0):
+    # Found by the case machine: 1 fen fast-refunded, the merchant contests, and the other 9.99
+    # yuan sat unfrozen in escrow while the dispute went on (it could settle under the agent).
+    order = buy(buyer, card_product)
+    case = open_(buyer, order, "activation_failed", "partial_refund", t0, demand_fen=1)
+    assert case.state == S.FAST_REFUNDED and escrow(order) == 999
+    assert order.batches.get().held_by == ""  # not in dispute while the fast refund stands
+    services.contest_fast_refund(merchant=merchant, case_id=case.pk, reason="买家已激活", now=t0 + SEC)
+    case.refresh_from_db()
+    assert case.state == S.EVIDENCE
+    assert order.batches.get().held_by == case.stream

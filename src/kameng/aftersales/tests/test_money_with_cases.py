@@ -54,6 +54,8 @@ CASE_REFUSALS = {
     "aftersales.amount_too_large",
     "aftersales.guarantee_fund_short",
     "aftersales.case_already_open",
+    "aftersales.problem_closed",  # 7.2 / 2.2: a withdrawn or closed problem is not raised again
+    "aftersales.duplicate_already_returned",  # 8.4: the duplicate went back by itself
     "aftersales.order_not_eligible",
     "aftersales.window_passed",
     "inventory.out_of_stock",
