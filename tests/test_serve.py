@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -41,6 +42,14 @@ def test_kameng_serve_answers_health_checks(tmp_path):
                 time.sleep(0.3)
         assert body == {"status": "ok", "database": "sqlite"}, proc.stdout.read1() if proc.stdout else ""
         assert "gunicorn" in server.lower()
+        # A request line over gunicorn's limit is refused by gunicorn itself: in our error shape.
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/{'a' * 5000}", timeout=5)
+            raise AssertionError("a 5,000-character address was accepted")
+        except urllib.error.HTTPError as err:
+            assert err.code == 414
+            assert err.headers["Content-Type"] == "application/json"
+            assert json.loads(err.read())["error"]["code"] == "uri_too_long"
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=15)

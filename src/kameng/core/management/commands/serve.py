@@ -28,7 +28,7 @@ class Command(BaseCommand):
                 self.cfg.set("bind", f"{host}:{port}")
                 self.cfg.set("workers", workers)
                 self.cfg.set("threads", threads)
-                self.cfg.set("worker_class", "gthread")
+                self.cfg.set("worker_class", "kameng.core.gunicorn.Worker")  # errors in our shape
                 self.cfg.set("accesslog", "-")
                 self.cfg.set("timeout", 60)
                 self.cfg.set("graceful_timeout", 10)
