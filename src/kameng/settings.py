@@ -154,6 +154,9 @@ KAMENG_LOGIN_MAX_FAILURES = int(os.environ.get("KAMENG_LOGIN_MAX_FAILURES", "5")
 KAMENG_LOGIN_WINDOW_SECONDS = int(os.environ.get("KAMENG_LOGIN_WINDOW_SECONDS", "900"))
 # A username is locked everywhere only after this many times the per-address limit (a distributed guess).
 KAMENG_LOGIN_GLOBAL_FACTOR = int(os.environ.get("KAMENG_LOGIN_GLOBAL_FACTOR", "10"))
+# Sign-in links by e-mail, per username and per address within the login window.
+KAMENG_LOGIN_LINKS_PER_USERNAME = int(os.environ.get("KAMENG_LOGIN_LINKS_PER_USERNAME", "3"))
+KAMENG_LOGIN_LINKS_PER_ADDRESS = int(os.environ.get("KAMENG_LOGIN_LINKS_PER_ADDRESS", "10"))
 KAMENG_API_TOKEN_TTL_DAYS = int(os.environ.get("KAMENG_API_TOKEN_TTL_DAYS", "30"))
 
 # --- Card-key encryption ----------------------------------------------------------------------

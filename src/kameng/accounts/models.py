@@ -51,6 +51,14 @@ class ApiToken(models.Model):
         return self.revoked_at is None and self.expires_at > now
 
 
+class LoginLinkRequest(models.Model):
+    """A sign-in link asked for, kept briefly so nobody can flood an owner's mailbox or our mailer."""
+
+    username = models.CharField(max_length=150, db_index=True)
+    ip = models.GenericIPAddressField(null=True, blank=True, db_index=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+
 class LoginFailure(models.Model):
     """A failed login, kept briefly to throttle guessing by username and by address."""
 

@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from kameng.accounts.models import ApiToken, LoginFailure, Role, User
+from kameng.accounts.models import ApiToken, LoginFailure, LoginLinkRequest, Role, User
 from kameng.core.errors import DomainError
 
 TOKEN_PREFIX = "km_"
@@ -92,12 +92,23 @@ def login_with_throttle(*, username: str, password: str, ip: str | None, request
     return user
 
 
-def send_login_link(*, username: str, link_for: Callable[[User, str], str]) -> None:
+def send_login_link(*, username: str, ip: str | None, link_for: Callable[[User, str], str]) -> None:
     """E-mail a one-time sign-in link to the account's owner: their way in while the username is
     locked. Silent whatever happens, so it tells nobody whether an account or address exists.
     The token is Django's password-reset token: it expires (PASSWORD_RESET_TIMEOUT) and dies as
-    soon as it is used (it covers last_login)."""
-    user = User.objects.filter(username__iexact=(username or "").strip(), is_active=True).exclude(email="").first()
+    soon as it is used (it covers last_login).
+
+    Throttled per username and per address (counted rows, so across workers), whether or not the
+    account exists — the refusal tells nothing either — so nobody can flood a mailbox with links."""
+    username = (username or "").strip()[:150]
+    since = timezone.now() - timedelta(seconds=settings.KAMENG_LOGIN_WINDOW_SECONDS)
+    recent = LoginLinkRequest.objects.filter(at__gte=since)
+    if recent.filter(username__iexact=username).count() >= settings.KAMENG_LOGIN_LINKS_PER_USERNAME or (
+        ip and recent.filter(ip=ip).count() >= settings.KAMENG_LOGIN_LINKS_PER_ADDRESS
+    ):
+        raise DomainError("throttled")
+    LoginLinkRequest.objects.create(username=username, ip=ip)
+    user = User.objects.filter(username__iexact=username, is_active=True).exclude(email="").first()
     if user is None:
         return
     url = link_for(user, default_token_generator.make_token(user))
@@ -126,6 +137,7 @@ def login_with_link(*, user_id: int, token: str) -> User:
 def prune_login_failures() -> int:
     cutoff = timezone.now() - timedelta(seconds=settings.KAMENG_LOGIN_WINDOW_SECONDS)
     deleted, _ = LoginFailure.objects.filter(at__lt=cutoff).delete()
+    LoginLinkRequest.objects.filter(at__lt=cutoff).delete()
     return deleted
 
 

@@ -55,17 +55,22 @@ def login_view(request):
 @require_http_methods(["GET", "POST"])
 def login_link_request_view(request):
     """Ask for a sign-in link by e-mail (the owner's way in while their username is locked)."""
-    sent = False
+    sent, error, status = False, None, 200
     if request.method == "POST":
         username = (request.POST.get("username") or "")[:150]
-        services.send_login_link(
-            username=username,
-            link_for=lambda user, token: request.build_absolute_uri(
-                reverse("accounts:login_link", kwargs={"user_id": user.pk, "token": token})
-            ),
-        )
-        sent = True
-    return render(request, "accounts/login_link.html", {"sent": sent})
+        try:
+            services.send_login_link(
+                username=username,
+                ip=client_ip(request),
+                link_for=lambda user, token: request.build_absolute_uri(
+                    reverse("accounts:login_link", kwargs={"user_id": user.pk, "token": token})
+                ),
+            )
+        except DomainError as exc:
+            error, status = exc, exc.status
+        else:
+            sent = True
+    return render(request, "accounts/login_link.html", {"sent": sent, "error": error}, status=status)
 
 
 @require_http_methods(["GET", "POST"])

@@ -90,3 +90,19 @@ def test_a_forged_link_signs_nobody_in():
     user = UserFactory(username="lee", email="lee@example.com")
     assert Client().post(f"/accounts/login/link/{user.pk}/abc-123/").status_code == 404
     assert Client().post("/accounts/login/link/999999/abc-123/").status_code == 404
+
+
+def test_sign_in_links_are_throttled_per_username_and_per_address(settings):
+    settings.KAMENG_LOGIN_LINKS_PER_USERNAME = 2
+    settings.KAMENG_LOGIN_LINKS_PER_ADDRESS = 3
+    UserFactory(username="mo", email="mo@example.com")
+    client = Client(REMOTE_ADDR="203.0.113.20")
+    for _ in range(2):
+        assert client.post("/accounts/login/link/", {"username": "mo"}).status_code == 200
+    r = client.post("/accounts/login/link/", {"username": "MO"})
+    assert r.status_code == 429 and 'data-testid="login-link-error"' in r.content.decode()
+    assert len(mail.outbox) == 2  # the flood stops at the limit
+    # The same refusal whether or not the account exists: it tells nothing.
+    assert client.post("/accounts/login/link/", {"username": "nobody-1"}).status_code == 200
+    assert client.post("/accounts/login/link/", {"username": "nobody-2"}).status_code == 429  # the address's limit
+    assert Client(REMOTE_ADDR="198.51.100.2").post("/accounts/login/link/", {"username": "nobody-2"}).status_code == 200
