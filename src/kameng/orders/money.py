@@ -516,7 +516,17 @@ def recover(
             lines.append(Line(commission_account(), commission))
         post_entry(source=source, lines=lines, memo=reason[:200])
         for batch in restored:
-            set_batch_state(batch, "restore")
+            fields = {}
+            if batch.confirm_due_at is None:
+                # Refunded before it was ever delivered (a 直充 still on its way, a batch not yet
+                # released): the recovery says the buyer was not owed it, so it counts as delivered
+                # now and its protection window starts — otherwise it would wait in escrow forever.
+                now = timezone.now()
+                fields = {
+                    "delivered_at": batch.delivered_at or now,
+                    "confirm_due_at": now + rules.for_order(order).protection_window,
+                }
+            set_batch_state(batch, "restore", **fields)
         row.recovered_fen += take
         row.save(update_fields=["recovered_fen"])
         if to_fund:

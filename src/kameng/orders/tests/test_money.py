@@ -3,6 +3,8 @@ its exact inverse (every balance and every counter back where it was)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -308,3 +310,22 @@ def test_a_refund_on_a_batch_the_order_later_refunded_whole_is_not_taken_back(bu
     assert (back.recovered_fen, back.owed_fen) == (0, 0)
     batch = order.batches.get()
     assert batch.state == BatchState.REFUNDED and batch.refunded_fen == batch.amount_fen
+
+
+def test_a_recovered_refund_of_a_batch_never_delivered_lets_it_settle(buyer, manual_product, time_machine):
+    """Found by the state machine: a whole refund of a batch still waiting for delivery, recovered;
+    the batch came back as delivered with no protection window and sat in escrow forever."""
+    fund(buyer, manual_product.price_fen)
+    order = services.place_order(
+        buyer=buyer, product_id=manual_product.pk, quantity=1, buyer_fields={"role": "小鹿"}, idempotency_key="k-2"
+    ).order
+    amount = order.total_fen
+    money.refund(order_id=order.pk, seqs=[1], amount_fen=amount, source="t:u", reason="t")
+    assert order.batches.get().state == BatchState.REFUNDED
+    money.recover(order_id=order.pk, refund_source="t:u", amount_fen=amount, source="t:u:back", reason="t")
+    batch = order.batches.get()
+    assert batch.state == BatchState.DELIVERED and batch.confirm_due_at is not None
+    time_machine.move_to(batch.confirm_due_at + timedelta(seconds=1))
+    services.sweep()
+    assert order.batches.get().state == BatchState.SETTLED
+    assert balance_of(kind=AccountKind.ORDER_ESCROW, owner_id=order.pk) == 0
