@@ -157,6 +157,9 @@ KAMENG_LOGIN_GLOBAL_FACTOR = int(os.environ.get("KAMENG_LOGIN_GLOBAL_FACTOR", "1
 # Sign-in links by e-mail, per username and per address within the login window.
 KAMENG_LOGIN_LINKS_PER_USERNAME = int(os.environ.get("KAMENG_LOGIN_LINKS_PER_USERNAME", "3"))
 KAMENG_LOGIN_LINKS_PER_ADDRESS = int(os.environ.get("KAMENG_LOGIN_LINKS_PER_ADDRESS", "10"))
+# Self-service sign-up: per address per hour, and the least seconds a person takes to fill the form.
+KAMENG_SIGNUPS_PER_ADDRESS = int(os.environ.get("KAMENG_SIGNUPS_PER_ADDRESS", "5"))
+KAMENG_SIGNUP_MIN_SECONDS = int(os.environ.get("KAMENG_SIGNUP_MIN_SECONDS", "3"))
 KAMENG_API_TOKEN_TTL_DAYS = int(os.environ.get("KAMENG_API_TOKEN_TTL_DAYS", "30"))
 
 # --- Card-key encryption ----------------------------------------------------------------------
@@ -289,6 +292,12 @@ CONTENT_SECURITY_POLICY = {
 
 EMAIL_BACKEND = os.environ.get("KAMENG_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("KAMENG_EMAIL_FROM", "Kameng <noreply@kameng.local>")
+# With the SMTP backend: where to send (sign-up confirmations, sign-in links, notifications).
+EMAIL_HOST = os.environ.get("KAMENG_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("KAMENG_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("KAMENG_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("KAMENG_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("KAMENG_EMAIL_TLS", "") in ("1", "true", "yes")
 
 LOGGING = {
     "version": 1,

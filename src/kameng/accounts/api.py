@@ -1,8 +1,19 @@
+from django.urls import reverse
+from django.utils.translation import get_language
 from ninja import Router
 
-from kameng.accounts import services
+from kameng.accounts import human_check, services
 from kameng.accounts.permissions import require_login
-from kameng.accounts.schemas import IssuedTokenOut, LoginIn, TokenOut, UserOut
+from kameng.accounts.schemas import (
+    ChallengeOut,
+    IssuedTokenOut,
+    LoginIn,
+    RegisteredOut,
+    RegisterIn,
+    TokenOut,
+    UserOut,
+    VerifyIn,
+)
 from kameng.accounts.selectors import client_ip, tokens_of
 from kameng.core.errors import DomainError
 
@@ -33,3 +44,30 @@ def revoke_token(request, token_id: int):
     if token_id < 1:
         raise DomainError("not_found")
     return services.revoke_api_token(user=require_login(request.auth), token_id=token_id)
+
+
+@router.get("/challenge", auth=None, response=ChallengeOut, summary="A human-check question for sign-up")
+def challenge(request):
+    found = human_check.new_challenge(get_language() or "zh-hans")
+    return {"question": found.question, "token": found.token}
+
+
+@router.post("/register", auth=None, response={201: RegisteredOut}, summary="Sign up as a buyer (注册)")
+def register(request, payload: RegisterIn):
+    """The account stays inactive until the link e-mailed to `email` is followed (`POST /auth/verify`
+    with its token, or the page it opens)."""
+    user = services.register_buyer(
+        username=payload.username,
+        email=payload.email,
+        password=payload.password,
+        challenge=payload.challenge,
+        answer=payload.answer,
+        ip=client_ip(request),
+        link_for=lambda user, token: request.build_absolute_uri(reverse("accounts:verify", kwargs={"token": token})),
+    )
+    return 201, user
+
+
+@router.post("/verify", auth=None, response=UserOut, summary="Confirm the e-mail address of a new account")
+def verify(request, payload: VerifyIn):
+    return services.verify_email(token=payload.token)

@@ -9,3 +9,13 @@ class LoginForm(forms.Form):
 
 class TokenForm(forms.Form):
     name = forms.CharField(label=_("Token name"), max_length=64, required=False)
+
+
+class SignupForm(forms.Form):
+    username = forms.CharField(label=_("Username"), max_length=150)
+    email = forms.EmailField(label=_("E-mail address"), max_length=254)
+    password = forms.CharField(label=_("Password"), max_length=256, widget=forms.PasswordInput)
+    answer = forms.CharField(label=_("Your answer"), max_length=10)
+    challenge = forms.CharField(max_length=500, widget=forms.HiddenInput)
+    # Hidden from people (and from screen readers): only a script fills it.
+    website = forms.CharField(required=False, max_length=200)

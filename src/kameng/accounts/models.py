@@ -19,6 +19,9 @@ class User(AbstractUser):
 
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.BUYER)
     display_name = models.CharField(_("display name"), max_length=64, blank=True)
+    # Self-service sign-up: the account stays inactive until the e-mail link is followed.
+    email_verified_at = models.DateTimeField(null=True, blank=True)
+    awaiting_verification = models.BooleanField(default=False)
 
     class Meta:
         indexes = [models.Index(fields=["role"])]
@@ -49,6 +52,13 @@ class ApiToken(models.Model):
     def is_usable(self, now=None) -> bool:
         now = now or timezone.now()
         return self.revoked_at is None and self.expires_at > now
+
+
+class SignupAttempt(models.Model):
+    """A sign-up posted from an address, kept briefly to throttle scripted sign-ups."""
+
+    ip = models.GenericIPAddressField(null=True, blank=True, db_index=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
 
 
 class LoginLinkRequest(models.Model):

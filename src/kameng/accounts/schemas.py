@@ -29,3 +29,26 @@ class UserOut(Schema):
     username: str
     display_name: str
     role: str
+
+
+class ChallengeOut(Schema):
+    question: str = Field(..., description="Shown to the person signing up; answered in digits.")
+    token: str = Field(..., description="Send back unchanged as `challenge`.")
+
+
+class RegisterIn(Schema):
+    username: str = Field(..., min_length=1, max_length=150)
+    email: str = Field(..., min_length=3, max_length=254)
+    password: str = Field(..., min_length=1, max_length=256)
+    challenge: str = Field(..., max_length=500)
+    answer: str = Field(..., max_length=10)
+
+
+class RegisteredOut(Schema):
+    id: int
+    username: str
+    awaiting_verification: bool
+
+
+class VerifyIn(Schema):
+    token: str = Field(..., max_length=500)

@@ -11,14 +11,17 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
+from django.core.validators import validate_email
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from kameng.accounts.models import ApiToken, LoginFailure, LoginLinkRequest, Role, User
+from kameng.accounts import human_check
+from kameng.accounts.models import ApiToken, LoginFailure, LoginLinkRequest, Role, SignupAttempt, User
 from kameng.core.errors import DomainError
 
 TOKEN_PREFIX = "km_"
@@ -54,6 +57,85 @@ def create_user(
     return user
 
 
+VERIFY_SALT = "kameng.accounts.verify-email"
+VERIFY_MAX_AGE_S = 3 * 24 * 3600
+
+
+def register_buyer(
+    *,
+    username: str,
+    email: str,
+    password: str,
+    challenge: str,
+    answer: str,
+    trap: str = "",
+    ip: str | None,
+    link_for: Callable[[User, str], str],
+) -> User:
+    """注册: a buyer account, inactive until its owner follows the link e-mailed to them.
+
+    Refused with a clear error and nothing written: a failed human check (or the hidden field a
+    script fills), too many sign-ups from this address within the hour, a malformed or taken
+    e-mail address, a taken username, a password Django's validators reject. The throttle counts
+    the accounts made from an address, so a refusal writes nothing at all."""
+    since = timezone.now() - timedelta(hours=1)
+    if ip and SignupAttempt.objects.filter(ip=ip, at__gte=since).count() >= settings.KAMENG_SIGNUPS_PER_ADDRESS:
+        raise DomainError("throttled")
+    if trap or not human_check.passes(token=challenge, answer=answer):
+        raise DomainError("auth.human_check_failed", fields={"answer": "wrong"})
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise DomainError("invalid_input", fields={"email": "an e-mail address"}) from exc
+    if User.objects.filter(email__iexact=email).exists():
+        raise DomainError("auth.email_taken", fields={"email": "taken"})
+    with transaction.atomic():
+        user = create_user(username=username, password=password, role=Role.BUYER, email=email)
+        user.is_active = False
+        user.awaiting_verification = True
+        user.save(update_fields=["is_active", "awaiting_verification"])
+        SignupAttempt.objects.create(ip=ip)  # counts accounts made from this address
+        token = signing.dumps({"u": user.pk, "e": email}, salt=VERIFY_SALT)
+        url = link_for(user, token)
+        transaction.on_commit(lambda: _send_verification(user, url))
+    return user
+
+
+def _send_verification(user: User, url: str) -> None:
+    with translation.override(settings.LANGUAGE_CODE):
+        send_mail(
+            subject=_("Confirm your Kameng account"),
+            message=_(
+                "Welcome to Kameng, %(username)s. Follow this link within three days to confirm your "
+                "e-mail address and start using your account:\n\n%(url)s\n\n"
+                "If you did not sign up, ignore this message."
+            )
+            % {"username": user.username, "url": url},
+            from_email=None,
+            recipient_list=[user.email],
+        )
+
+
+def verify_email(*, token: str) -> User:
+    """The e-mailed link: the account becomes active. A second use finds it active and says so."""
+    try:
+        data = signing.loads(token or "", salt=VERIFY_SALT, max_age=VERIFY_MAX_AGE_S)
+        user_id, email = int(data["u"]), str(data["e"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        raise DomainError("not_found") from None
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(pk=user_id, email__iexact=email).first()
+        if user is None or not (user.awaiting_verification or user.email_verified_at):
+            raise DomainError("not_found")
+        if user.awaiting_verification:
+            user.is_active = True
+            user.awaiting_verification = False
+            user.email_verified_at = timezone.now()
+            user.save(update_fields=["is_active", "awaiting_verification", "email_verified_at"])
+    return user
+
+
 def _failures_since(*, username: str, ip: str | None) -> tuple[int, int, int]:
     """Recent failures for this username from this address, for this username from anywhere, and
     from this address for any username."""
@@ -85,7 +167,7 @@ def login_with_throttle(*, username: str, password: str, ip: str | None, request
     if user is None:
         inactive = User.objects.filter(username=username, is_active=False).first()
         if inactive is not None and inactive.check_password(password):
-            raise DomainError("auth.inactive")
+            raise DomainError("auth.email_unverified" if inactive.awaiting_verification else "auth.inactive")
         LoginFailure.objects.create(username=username[:150], ip=ip)
         raise DomainError("auth.invalid_credentials")
     LoginFailure.objects.filter(username__iexact=username).delete()

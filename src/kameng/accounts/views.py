@@ -7,11 +7,12 @@ from django.contrib.auth import login, logout
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from kameng.accounts import services
-from kameng.accounts.forms import LoginForm, TokenForm
+from kameng.accounts import human_check, services
+from kameng.accounts.forms import LoginForm, SignupForm, TokenForm
 from kameng.accounts.permissions import login_required
 from kameng.accounts.selectors import client_ip, tokens_of
 from kameng.core.errors import DomainError
@@ -50,6 +51,53 @@ def login_view(request):
         {"form": form, "error": error, "next": _safe_next(request, "")},
         status=status,
     )
+
+
+@require_http_methods(["GET", "POST"])
+def signup_view(request):
+    """注册: a buyer account, confirmed by an e-mailed link. Every refusal shows a new question."""
+    form = SignupForm(request.POST or None)
+    error, status = None, 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.register_buyer(
+                    username=data["username"],
+                    email=data["email"],
+                    password=data["password"],
+                    challenge=data["challenge"],
+                    answer=data["answer"],
+                    trap=data["website"],
+                    ip=client_ip(request),
+                    link_for=lambda user, token: request.build_absolute_uri(
+                        reverse("accounts:verify", kwargs={"token": token})
+                    ),
+                )
+            except DomainError as exc:
+                error, status = exc, exc.status
+            else:
+                return render(request, "accounts/signup.html", {"done": True, "email": data["email"]})
+        else:
+            error, status = DomainError("invalid_input", fields={k: " ".join(v) for k, v in form.errors.items()}), 422
+    check = human_check.new_challenge(get_language() or "zh-hans")
+    return render(
+        request,
+        "accounts/signup.html",
+        {"form": form, "error": error, "question": check.question, "challenge": check.token},
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def verify_view(request, token: str):
+    """GET shows a button, POST confirms: mail scanners that follow links must not use it up."""
+    if request.method == "POST":
+        user = services.verify_email(token=token[:500])
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, _("Your e-mail address is confirmed. Welcome to Kameng."))
+        return redirect("/")
+    return render(request, "accounts/verify.html", {})
 
 
 @require_http_methods(["GET", "POST"])

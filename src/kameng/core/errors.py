@@ -42,6 +42,11 @@ ERRORS: dict[str, ErrorSpec] = {
     "auth.inactive": ErrorSpec(403, _("This account is disabled.")),
     "auth.username_taken": ErrorSpec(409, _("This username is already taken.")),
     "auth.weak_password": ErrorSpec(422, _("The password is too weak.")),
+    "auth.email_taken": ErrorSpec(409, _("An account with this e-mail address already exists.")),
+    "auth.human_check_failed": ErrorSpec(
+        422, _("The answer to the check question was wrong or too late. Try the new one.")
+    ),
+    "auth.email_unverified": ErrorSpec(403, _("Confirm your e-mail address first: follow the link we sent you.")),
     "auth.token_invalid": ErrorSpec(401, _("The API token is invalid, expired or revoked.")),
     "auth.role_required": ErrorSpec(403, _("This needs the role: %(role)s.")),
     # --- ledger -------------------------------------------------------------------------------
