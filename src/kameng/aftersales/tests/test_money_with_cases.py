@@ -85,6 +85,12 @@ class CaseMoneyMachine(MoneyMachine):
         super().__init__()
         self.agents = self.world["agents"]
 
+    def _may_recover(self, row) -> bool:
+        # A case recovers a refund only when it is ruled on, out of the freezing states; a recovery
+        # under a case still freezing the order is no state the product can reach (found by CI:
+        # the restored batch then sat unheld under that case).
+        return not Case.objects.filter(order_id=row.order_id, state__in=FREEZING_STATES).exists()
+
     def _case(self, pick: int, *states: str) -> Case | None:
         found = list(Case.objects.filter(state__in=states or OPEN_STATES).order_by("pk"))
         return found[pick % len(found)] if found else None
