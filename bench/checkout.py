@@ -437,6 +437,8 @@ def run(args, client_counts: list[int], dsn: str, data_dir: str) -> int:
         "DATABASE_URL": dsn,
         "KAMENG_DATA_DIR": data_dir,
         "KAMENG_TASK_BACKEND": "immediate",
+        # The buyers' wallets are topped up through the sandbox gateway: opted in, as the demo does.
+        "KAMENG_PAYMENT_GATEWAYS": "sandbox",
         "KAMENG_IMPORT_MAX_LINES": "20000",
         "PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", ""),
     }
