@@ -33,6 +33,7 @@ import psycopg
 
 DB_NAME = "kameng_sweepbench"
 CHUNK = 500  # aftersales.services.sweep's default chunk
+PROFILE: str | None = None  # --cprofile FILE: the first sweeper's calls, written with pstats
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -267,7 +268,16 @@ def run_sweepers(now: datetime, sweepers: int, limit: int):
 
     def one() -> None:
         try:
-            report = sweep(now=now, limit=limit)
+            global PROFILE
+            if PROFILE:
+                import cProfile
+
+                path, PROFILE = PROFILE, None  # the first sweep only
+                profiler = cProfile.Profile()
+                report = profiler.runcall(sweep, now=now, limit=limit)
+                profiler.dump_stats(path)
+            else:
+                report = sweep(now=now, limit=limit)
             with lock:
                 reports.append(report)
         except BaseException as exc:
@@ -403,7 +413,10 @@ def main() -> None:
     parser.add_argument("--sweepers", type=int, default=1, help="concurrent sweep() calls")
     parser.add_argument("--sample", type=int, default=200, help="due cases whose two chains are verified")
     parser.add_argument("--pg", default="postgres://postgres@127.0.0.1:5432")
+    parser.add_argument("--cprofile", metavar="FILE", help="profile the first sweep (pstats file; inflates its time)")
     args = parser.parse_args()
+    global PROFILE
+    PROFILE = args.cprofile
     print(f"kameng: {kameng_bin()}; load average {os.getloadavg()}")
     failures = []
     data_dir = tempfile.mkdtemp(prefix="kameng-sweepbench-")  # settings read it once per process

@@ -75,6 +75,7 @@ class Effects:
     defer: bool = False
     saved: list[Case] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
+    lapse_offers_of: list[int] = field(default_factory=list)  # deferred: cases whose open offer lapses
 
 
 def check_step(case: Case, action: str, *, role: str, actor: User | None, now: datetime) -> Step:
@@ -119,7 +120,10 @@ def apply_step(
     before = case.state
     case.state = step.to
     if before == CaseState.OFFER and step.to != CaseState.OFFER and action not in ("accept_offer", "decline_offer"):
-        _lapse_open_offers(case)
+        if effects.defer:
+            effects.lapse_offers_of.append(case.pk)
+        else:
+            lapse_open_offers([case.pk])
     # The merchant's clock pauses while the buyer is asked for information, and resumes with what
     # was left of it (3.5); every other state starts its own clock from the case's rulebook.
     if before == CaseState.MERCHANT and step.to == CaseState.BUYER_INFO and case.due_at:
@@ -170,13 +174,15 @@ def apply_step(
     return step.clause
 
 
-def _lapse_open_offers(case: Case) -> None:
-    """The case left the offer stage without the buyer's answer (the merchant granted the demand,
-    the buyer withdrew or went to the platform, the clock ran out): the open offer lapses, through
-    ``transitions.OFFER_TRANSITIONS``."""
-    for offer in case.offers.select_for_update().filter(state=Offer.State.OPEN).order_by("pk"):
-        offer.state = next_offer_state(offer.state, "lapse")
-        offer.save(update_fields=["state"])
+def lapse_open_offers(case_ids: list[int]) -> None:
+    """The (locked) cases left the offer stage without the buyer's answer (the merchant granted the
+    demand, the buyer withdrew or went to the platform, the clock ran out): their open offers
+    lapse, through ``transitions.OFFER_TRANSITIONS``. One UPDATE for a whole sweep chunk; an
+    offer changes only under its case's lock, so no offer row lock is needed."""
+    if case_ids:
+        Offer.objects.filter(case_id__in=case_ids, state=Offer.State.OPEN).update(
+            state=next_offer_state(Offer.State.OPEN, "lapse")
+        )
 
 
 def flush(case: Case, effects: Effects) -> None:

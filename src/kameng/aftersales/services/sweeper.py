@@ -23,6 +23,7 @@ from kameng.aftersales.services.steps import (
     Effects,
     apply_step,
     flush,
+    lapse_open_offers,
     notify_case,
     refund_prefix,
     release_if_done,
@@ -146,12 +147,14 @@ def _expire_chunk(queryset, limit: int, now: datetime) -> list[str] | None:
                 apply_step(case, "expire", role=SYSTEM, actor=None, now=now, effects=step)
                 effects.saved.extend(step.saved)
                 effects.notices.extend(step.notices)
+                effects.lapse_offers_of.extend(step.lapse_offers_of)
                 if case.state not in FREEZING_STATES:
                     closing.append(case.stream)
                 streams.setdefault(case.stream, []).extend(step.case_events)
                 streams.setdefault(f"order:{case.order_id}", []).extend(step.order_events)
                 befores.append(before)
             _save_steps(effects.saved)
+            lapse_open_offers(effects.lapse_offers_of)
             if breaches:
                 SlaBreach.objects.bulk_create(breaches)
                 _warn_shops_if_needed([b.case for b in breaches], now=now)

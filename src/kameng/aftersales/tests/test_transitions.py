@@ -254,6 +254,7 @@ def test_offer_table_every_entry_and_nothing_else():
         ("accept_offer", BUYER, "accepted"),
         ("decline_offer", BUYER, "declined"),
         ("accept", MERCHANT, "lapsed"),  # the merchant grants the demand after all: the offer is moot
+        ("expire", SYSTEM, "lapsed"),  # the sweep's bulk write: one UPDATE per chunk
     ],
 )
 def test_each_offer_entry_is_reached_through_its_service(actors, action, role, final):
