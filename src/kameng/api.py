@@ -20,6 +20,7 @@ from kameng.evidence.api import router as evidence_router
 from kameng.inventory.api import router as inventory_router
 from kameng.knowledge.api import router as knowledge_router
 from kameng.notifications.api import router as notifications_router
+from kameng.onboarding.api import router as onboarding_router
 from kameng.orders.api import router as orders_router
 from kameng.payments.api import router as payments_router
 from kameng.rulebook.api import router as rulebook_router
@@ -127,3 +128,4 @@ api.add_router("/notifications", notifications_router, auth=api_auth)
 api.add_router("/knowledge", knowledge_router)
 api.add_router("/cases", aftersales_router, auth=api_auth)
 api.add_router("/evidence", evidence_router, auth=api_auth)
+api.add_router("/onboarding", onboarding_router, auth=api_auth)

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "kameng.knowledge",
     "kameng.aftersales",
     "kameng.evidence",
+    "kameng.onboarding",
     "kameng.demo",
 ]
 

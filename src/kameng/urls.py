@@ -11,6 +11,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("", catalog_views.browse, name="home"),
     path("", include("kameng.accounts.urls")),
+    path("", include("kameng.onboarding.urls")),  # before catalog's shops/<slug>/
     path("", include("kameng.shops.urls")),
     path("", include("kameng.catalog.urls")),
     path("", include("kameng.inventory.urls")),

@@ -73,6 +73,8 @@ ERRORS: dict[str, ErrorSpec] = {
     "shop.invalid_status": ErrorSpec(422, _("Unknown shop status.")),
     "shop.transition_not_allowed": ErrorSpec(409, _("A shop cannot go from %(from_status)s to %(to_status)s.")),
     "shop.no_shop": ErrorSpec(409, _("Create your shop first.")),
+    "shop.slug_invalid": ErrorSpec(422, _("A shop address is 3 to 48 lower-case letters, digits and dashes.")),
+    "shop.slug_taken": ErrorSpec(409, _("Another shop already has this address.")),
     "shop.contact_closed": ErrorSpec(409, _("This shop is banned and cannot be contacted.")),
     # --- catalog ------------------------------------------------------------------------------
     "catalog.invalid_price": ErrorSpec(422, _("Prices and face values are whole fen, at least 1.")),
@@ -184,6 +186,23 @@ ERRORS: dict[str, ErrorSpec] = {
     "aftersales.image_too_large": ErrorSpec(422, _("An image may have at most %(max)s pixels.")),
     "aftersales.bad_file": ErrorSpec(422, _("The file could not be read as the type it claims to be.")),
     "aftersales.bad_name": ErrorSpec(422, _("A file name must not contain a path or control characters.")),
+    # --- onboarding (shop applications, 10.1) ---------------------------------------------------
+    "onboarding.not_allowed": ErrorSpec(409, _("A shop application that is %(state)s cannot do %(action)s.")),
+    "onboarding.already_open": ErrorSpec(409, _("You already have a shop application under review.")),
+    "onboarding.not_a_buyer": ErrorSpec(403, _("Only a buyer account can apply to open a shop.")),
+    "onboarding.account_has_orders": ErrorSpec(
+        409, _("This account has bought before; its orders stay a buyer's. Apply with a new account.")
+    ),
+    "onboarding.deposit_too_small": ErrorSpec(422, _("The deposit must be at least %(min)s.")),
+    "onboarding.wallet_short": ErrorSpec(409, _("Your wallet holds %(have)s; the deposit needs %(need)s.")),
+    "onboarding.needs_document": ErrorSpec(422, _("Upload an identity document or a business licence.")),
+    "onboarding.too_many_documents": ErrorSpec(422, _("An application takes at most %(max)s documents.")),
+    "onboarding.reason_required": ErrorSpec(422, _("Say why, so the applicant knows what to do.")),
+    "onboarding.file_type": ErrorSpec(415, _("A document must be an image (PNG, JPEG, GIF, WebP) or a PDF.")),
+    "onboarding.file_too_large": ErrorSpec(413, _("The file is larger than %(max)s bytes.")),
+    "onboarding.image_too_large": ErrorSpec(422, _("An image may have at most %(max)s pixels.")),
+    "onboarding.bad_file": ErrorSpec(422, _("The file could not be read as the type it claims to be.")),
+    "onboarding.bad_name": ErrorSpec(422, _("A file name must not contain a path or control characters.")),
     # --- evidence -----------------------------------------------------------------------------
     "evidence.immutable": ErrorSpec(500, _("Evidence is never deleted; it can only be marked withdrawn.")),
     "evidence.file_type": ErrorSpec(

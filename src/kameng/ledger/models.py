@@ -19,6 +19,8 @@ class AccountKind(models.TextChoices):
     MERCHANT_PENDING = "merchant_pending", _("Merchant pending")
     MERCHANT_AVAILABLE = "merchant_available", _("Merchant available balance")
     MERCHANT_DEPOSIT = "merchant_deposit", _("Merchant deposit")
+    # A shop application's deposit (入驻保证金), held from the applicant's wallet until the decision.
+    APPLICATION_DEPOSIT = "application_deposit", _("Shop application deposit")
     MERCHANT_PAYOUT = "merchant_payout", _("Payouts in transit")
     ORDER_ESCROW = "order_escrow", _("Order escrow")
     PLATFORM_COMMISSION = "platform_commission", _("Platform commission")

@@ -17,6 +17,7 @@ from django.utils import timezone
 from kameng.accounts.models import Role, User
 from kameng.accounts.permissions import require_role
 from kameng.core.errors import DomainError
+from kameng.core.templatetags.money import format_fen
 from kameng.ledger.models import AccountKind
 from kameng.ledger.selectors import entry_exists
 from kameng.ledger.services import Line, get_or_create_account, lock_balances, post_entry, transfer
@@ -137,6 +138,48 @@ def pay_deposit(*, merchant: User, amount_fen: int, request_id: str) -> None:
         amount_fen=amount_fen,
         memo="deposit paid",
     )
+
+
+def hold_application_deposit(*, applicant_id: int, application_id: int, amount_fen: int) -> None:
+    """A shop application's deposit (入驻保证金) leaves the applicant's wallet and is held on the
+    application until an operator decides. Refused with nothing moved if the wallet is short."""
+    if not isinstance(amount_fen, int) or isinstance(amount_fen, bool) or amount_fen <= 0:
+        raise DomainError("invalid_input", fields={"deposit_fen": "a positive number of fen"})
+    wallet = get_or_create_account(kind=AccountKind.BUYER_WALLET, owner_id=applicant_id)
+    held = get_or_create_account(kind=AccountKind.APPLICATION_DEPOSIT, owner_id=application_id)
+    balance = lock_balances(accounts=[wallet, held])[wallet.pk]
+    if balance < amount_fen:
+        raise DomainError("onboarding.wallet_short", need=format_fen(amount_fen), have=format_fen(balance))
+    transfer(
+        source=f"application:{application_id}:deposit",
+        from_account=wallet,
+        to_account=held,
+        amount_fen=amount_fen,
+        memo="shop application deposit held",
+    )
+
+
+def settle_application_deposit(*, application_id: int, applicant_id: int, shop_id: int | None) -> int:
+    """The decision on an application: its held deposit becomes the new shop's deposit
+    (``shop_id``, approved) or goes back to the applicant's wallet (``None``: rejected or
+    withdrawn). Returns the amount moved; a second call moves nothing."""
+    held = get_or_create_account(kind=AccountKind.APPLICATION_DEPOSIT, owner_id=application_id)
+    to = (
+        deposit_account(shop_id)
+        if shop_id is not None
+        else get_or_create_account(kind=AccountKind.BUYER_WALLET, owner_id=applicant_id)
+    )
+    amount = lock_balances(accounts=[held, to])[held.pk]
+    if amount <= 0:
+        return 0
+    transfer(
+        source=f"application:{application_id}:{'to_shop' if shop_id is not None else 'returned'}",
+        from_account=held,
+        to_account=to,
+        amount_fen=amount,
+        memo="shop application deposit " + ("to the shop's deposit" if shop_id is not None else "returned"),
+    )
+    return amount
 
 
 def fund_guarantee(*, operator: User, amount_fen: int, source: str, from_commission: bool = True) -> None:

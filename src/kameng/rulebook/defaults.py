@@ -22,6 +22,7 @@ REQUIRED: frozenset[str] = frozenset(
         "8.1", "8.2", "8.3", "8.4", "8.5",
         "8.6", "8.7", "8.8", "8.9",  # where the order parameters are explained (params.py)
         "9.1",
+        "10.1",
     }
 )  # fmt: skip
 
@@ -36,6 +37,7 @@ CHAPTERS = {
     "7": _("Buyer silence and withdrawal"),
     "8": _("Money"),
     "9": _("External escalation"),
+    "10": _("Shops"),
 }
 
 
@@ -440,5 +442,21 @@ CLAUSES: tuple[dict[str, str], ...] = (
         "platform or take the matter to court. The platform provides a complaint package for this: the "
         "order's facts, the timeline, the demand, both parties' details, and every piece of evidence with its "
         "hash and timestamp. A platform ruling does not limit anyone's rights under the law.",
+    ),
+    _c(
+        "10.1",
+        "入驻申请与保证金",
+        "Opening a shop, and its deposit",
+        "申请开店（入驻）须填写店铺名称、介绍、经营类目和联系方式，上传身份证明或营业执照，并从钱包缴纳不少于 "
+        "{shop_deposit_min_fen} 的保证金。证件只有申请人和平台运营可以看到。"
+        "运营审核后批准、驳回（写明理由）或要求补充材料；批准后店铺开通，保证金转为店铺保证金，用于先行赔付和罚款（8.2）；驳回或申请人撤回的，保证金全额退回钱包。"
+        "开店的账号成为商家账号：已经买过东西的账号不能开店，请另用一个账号。",
+        "To open a shop, an applicant gives the shop's name, description, category of goods and a contact, "
+        "uploads an identity or business document, and pays a deposit of at least {shop_deposit_min_fen} from "
+        "the wallet. Only the applicant and the platform's operators see the documents. An operator approves, "
+        "rejects (with a reason) or asks for more; on approval the shop opens and the deposit becomes the shop's "
+        "deposit, which answers for advances and penalties (8.2); on rejection or withdrawal the whole deposit "
+        "goes back to the wallet. The account that opens a shop becomes a merchant account: an account that has "
+        "bought anything cannot open one; use another account.",
     ),
 )

@@ -89,6 +89,8 @@ PARAMS: tuple[ParamSpec, ...] = (
     ParamSpec("commission_bps", 300, 0, 3000, "bps", "8.7", _("Platform commission at settlement")),
     ParamSpec("batch_threshold_fen", 50_000, 100, 10_000_000, "fen", "8.8", _("Batched delivery above")),
     ParamSpec("payout_min_fen", 100, 1, 1_000_000, "fen", "8.9", _("Smallest payout")),
+    # Shops (10.1): what opening one takes.
+    ParamSpec("shop_deposit_min_fen", 50_000, 0, 100_000_000, "fen", "10.1", _("Deposit to open a shop")),
 )
 
 PARAM_BY_NAME: dict[str, ParamSpec] = {p.name: p for p in PARAMS}

@@ -5,6 +5,7 @@ Lock order (see docs/concurrency.md): user → shop → conversation.
 
 from __future__ import annotations
 
+import re
 import secrets
 
 from django.db import IntegrityError, transaction
@@ -22,7 +23,7 @@ DESCRIPTION_MAX = 4000
 REASON_MAX = 500
 MESSAGE_MAX = 2000
 # Paths under /api/v1/shops/ and /shops/ that a slug must never shadow.
-RESERVED_SLUGS = {"mine", "conversations", "operator", "new", "admin"}
+RESERVED_SLUGS = {"mine", "conversations", "operator", "new", "admin", "apply"}
 
 
 def _clean_name(name: object) -> str:
@@ -59,10 +60,32 @@ def _name_taken(name: str, *, exclude_id: int | None = None) -> bool:
     return qs.exists()
 
 
+SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{1,46}[a-z0-9])")
+
+
+def readable_slug(name: str) -> str:
+    """The address a name reads as: Chinese in pinyin without tones (星辰卡铺 → xingchenkapu),
+    Latin letters and digits kept, everything else a dash."""
+    from pypinyin import lazy_pinyin
+
+    return slugify("".join(lazy_pinyin(name)))[:48].strip("-")
+
+
+def clean_slug(slug: object) -> str:
+    """A chosen address: 3–48 lower-case letters, digits and dashes, not one of ours, not taken."""
+    text = slug.strip().lower() if isinstance(slug, str) else ""
+    if not SLUG.fullmatch(text) or text in RESERVED_SLUGS:
+        raise DomainError("shop.slug_invalid", fields={"slug": "3-48 of a-z, 0-9 and -"})
+    if Shop.objects.filter(slug=text).exists():
+        raise DomainError("shop.slug_taken", fields={"slug": "taken"})
+    return text
+
+
 def _slug_for(name: str) -> str:
-    """An ASCII slug from the name; Chinese names slugify to nothing, so they get a random one."""
-    base = slugify(name)[:48].strip("-")
-    if base and base not in RESERVED_SLUGS and not Shop.objects.filter(slug=base).exists():
+    """A readable slug from the name; a taken one (or a name with nothing readable) gets a short
+    random suffix."""
+    base = readable_slug(name)
+    if len(base) >= 3 and base not in RESERVED_SLUGS and not Shop.objects.filter(slug=base).exists():
         return base
     prefix = base or "shop"
     while True:
@@ -71,12 +94,23 @@ def _slug_for(name: str) -> str:
             return candidate
 
 
-def create_shop(*, merchant: User, name: str, description: str = "") -> Shop:
-    """Open the merchant's one shop. Two simultaneous calls for one merchant: the user row lock
-    makes the second wait and then see the first shop."""
+def check_new_shop(*, name: object, description: object, slug: object = "") -> tuple[str, str, str]:
+    """Name, description and chosen address of a shop to be opened (an application), cleaned and
+    checked against the shops there are; changes nothing."""
+    clean_name, clean_description = _clean_name(name), _clean_description(description)
+    if _name_taken(clean_name):
+        raise DomainError("shop.name_taken", fields={"name": "taken"})
+    return clean_name, clean_description, clean_slug(slug) if slug else ""
+
+
+def create_shop(*, merchant: User, name: str, description: str = "", slug: str = "") -> Shop:
+    """Open the merchant's one shop, at the chosen ``slug`` or one read from the name. Two
+    simultaneous calls for one merchant: the user row lock makes the second wait and then see the
+    first shop."""
     require_role(merchant, Role.MERCHANT)
     name = _clean_name(name)
     description = _clean_description(description)
+    chosen = clean_slug(slug) if slug else ""
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=merchant.pk).first()
         if Shop.objects.filter(owner=merchant).exists():
@@ -85,7 +119,9 @@ def create_shop(*, merchant: User, name: str, description: str = "") -> Shop:
             raise DomainError("shop.name_taken", fields={"name": "taken"})
         try:
             with transaction.atomic():
-                shop = Shop.objects.create(owner=merchant, name=name, slug=_slug_for(name), description=description)
+                shop = Shop.objects.create(
+                    owner=merchant, name=name, slug=chosen or _slug_for(name), description=description
+                )
         except IntegrityError as exc:
             # Another merchant took the name (or the slug) between our check and our insert.
             if Shop.objects.filter(owner=merchant).exists():

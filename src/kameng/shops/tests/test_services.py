@@ -26,9 +26,24 @@ def test_create_shop_generates_slug(new_merchant):
     assert (shop.name, shop.slug, shop.description, shop.status) == ("Star Cards", "star-cards", "hi", "active")
 
 
-def test_chinese_name_gets_fallback_slug(new_merchant):
-    shop = services.create_shop(merchant=new_merchant, name="星辰点卡")
+def test_chinese_name_gets_a_readable_pinyin_slug(new_merchant):
+    """Issue 10: shop URLs are readable (pinyin or chosen), not shop-47a8d9."""
+    shop = services.create_shop(merchant=new_merchant, name="星辰点卡 Steam")
+    assert shop.slug == "xingchendianka-steam"
+
+
+def test_a_name_with_nothing_readable_gets_a_fallback_slug(new_merchant):
+    shop = services.create_shop(merchant=new_merchant, name="★★")
     assert shop.slug.startswith("shop-") and len(shop.slug) > 5
+
+
+def test_a_chosen_slug_is_checked(new_merchant, db):
+    ShopFactory(name="Other", slug="taken")
+    for slug, code in (("Bad!", "shop.slug_invalid"), ("apply", "shop.slug_invalid"), ("taken", "shop.slug_taken")):
+        with pytest.raises(DomainError) as exc:
+            services.create_shop(merchant=new_merchant, name="Mine", slug=slug)
+        assert exc.value.code == code
+    assert services.create_shop(merchant=new_merchant, name="Mine", slug="my-shop").slug == "my-shop"
 
 
 def test_colliding_or_reserved_slug_gets_suffix(new_merchant, db):
