@@ -23,6 +23,7 @@ from kameng.notifications.api import router as notifications_router
 from kameng.onboarding.api import router as onboarding_router
 from kameng.orders.api import router as orders_router
 from kameng.payments.api import router as payments_router
+from kameng.reputation.api import router as reputation_router
 from kameng.rulebook.api import router as rulebook_router
 from kameng.shops.api import router as shops_router
 from kameng.suppliers.api import router as suppliers_router
@@ -129,3 +130,4 @@ api.add_router("/knowledge", knowledge_router)
 api.add_router("/cases", aftersales_router, auth=api_auth)
 api.add_router("/evidence", evidence_router, auth=api_auth)
 api.add_router("/onboarding", onboarding_router, auth=api_auth)
+api.add_router("/reviews", reputation_router)

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "kameng.aftersales",
     "kameng.evidence",
     "kameng.onboarding",
+    "kameng.reputation",
     "kameng.demo",
 ]
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", catalog_views.browse, name="home"),
     path("", include("kameng.accounts.urls")),
     path("", include("kameng.onboarding.urls")),  # before catalog's shops/<slug>/
+    path("", include("kameng.reputation.urls")),
     path("", include("kameng.shops.urls")),
     path("", include("kameng.catalog.urls")),
     path("", include("kameng.inventory.urls")),

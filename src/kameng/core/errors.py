@@ -203,6 +203,17 @@ ERRORS: dict[str, ErrorSpec] = {
     "onboarding.image_too_large": ErrorSpec(422, _("An image may have at most %(max)s pixels.")),
     "onboarding.bad_file": ErrorSpec(422, _("The file could not be read as the type it claims to be.")),
     "onboarding.bad_name": ErrorSpec(422, _("A file name must not contain a path or control characters.")),
+    # --- reviews (10.2) -------------------------------------------------------------------------
+    "reviews.not_completed": ErrorSpec(409, _("An order can be reviewed once it is confirmed or auto-confirmed.")),
+    "reviews.window_over": ErrorSpec(409, _("Reviews are taken within %(days)s days.")),
+    "reviews.already_reviewed": ErrorSpec(409, _("This order has already been reviewed.")),
+    "reviews.already_followed_up": ErrorSpec(409, _("This review already has its follow-up.")),
+    "reviews.no_closed_case": ErrorSpec(
+        409, _("A follow-up review comes after an after-sales case on the order ends.")
+    ),
+    "reviews.already_replied": ErrorSpec(409, _("The shop has already replied to this review.")),
+    "reviews.already_hidden": ErrorSpec(409, _("This review is already hidden.")),
+    "reviews.unknown_clause": ErrorSpec(422, _("Cite a clause of the rulebook in force.")),
     # --- evidence -----------------------------------------------------------------------------
     "evidence.immutable": ErrorSpec(500, _("Evidence is never deleted; it can only be marked withdrawn.")),
     "evidence.file_type": ErrorSpec(

@@ -22,7 +22,7 @@ REQUIRED: frozenset[str] = frozenset(
         "8.1", "8.2", "8.3", "8.4", "8.5",
         "8.6", "8.7", "8.8", "8.9",  # where the order parameters are explained (params.py)
         "9.1",
-        "10.1",
+        "10.1", "10.2",
     }
 )  # fmt: skip
 
@@ -458,5 +458,22 @@ CLAUSES: tuple[dict[str, str], ...] = (
         "deposit, which answers for advances and penalties (8.2); on rejection or withdrawal the whole deposit "
         "goes back to the wallet. The account that opens a shop becomes a merchant account: an account that has "
         "bought anything cannot open one; use another account.",
+    ),
+    _c(
+        "10.2",
+        "评价与追评",
+        "Reviews and follow-up reviews",
+        "订单确认收货（含自动确认）后 {review_window_days} 天内，买家可以评价一次："
+        "描述相符、发货速度、售后服务各 1–5 星，文字和标签。订单上的售后单结束后，买家可以追评一次。"
+        "商家可以回复每条评价一次。"
+        "裁决认定责任在买家的订单的评价，以及 90 天内 {claim_abuse_flag_count} 次以上被裁定诉求不成立的买家的评价，"
+        "不计入店铺评分，但仍然公开并加注说明。运营只能依据规范条款隐藏评价，隐藏记录在案，页面显示“依据第 N 条隐藏”。",
+        "Within {review_window_days} days of an order being confirmed (or auto-confirmed), the buyer may review it "
+        "once: 1–5 stars for item as described, delivery speed and after-sales service, text and tags. After "
+        "an after-sales case on the order ends, the buyer may add one follow-up review. The merchant may reply "
+        "to each review once. Reviews of orders where a ruling found the buyer responsible, and reviews by a "
+        "buyer with {claim_abuse_flag_count} or more claims ruled unfounded in 90 days, do not count towards "
+        "the shop's score but stay public with a mark. Operators hide a review only under a clause of this "
+        'rulebook; the hiding is recorded and the page shows "hidden under clause N".',
     ),
 )

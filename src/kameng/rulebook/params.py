@@ -91,6 +91,8 @@ PARAMS: tuple[ParamSpec, ...] = (
     ParamSpec("payout_min_fen", 100, 1, 1_000_000, "fen", "8.9", _("Smallest payout")),
     # Shops (10.1): what opening one takes.
     ParamSpec("shop_deposit_min_fen", 50_000, 0, 100_000_000, "fen", "10.1", _("Deposit to open a shop")),
+    ParamSpec("review_window_days", 15, 1, 365, "days", "10.2", _("Days to review a completed order")),
+    ParamSpec("claim_abuse_flag_count", 3, 1, 100, "count", "10.2", _("Unfounded claims in 90 days before a flag")),
 )
 
 PARAM_BY_NAME: dict[str, ParamSpec] = {p.name: p for p in PARAMS}

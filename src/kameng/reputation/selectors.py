@@ -1,0 +1,120 @@
+"""Reads of reviews, and which of them count towards a shop's score (rule 10.2).
+
+A review stays public but is excluded from scores when a ruling on its order found the buyer
+responsible, or when its buyer had ``claim_abuse_flag_count`` or more claims rejected in the 90 days
+before the review. Computed when read, from the rulings, so a later ruling is taken into account.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from kameng.accounts.models import Role, User
+from kameng.accounts.permissions import require_role
+from kameng.aftersales.models import OPEN_STATES, Case, Remedy, Ruling
+from kameng.core.errors import DomainError
+from kameng.reputation.models import Review
+from kameng.rulebook import selectors as rulebook
+from kameng.shops.models import Shop
+
+ABUSE_WINDOW = timedelta(days=90)
+BUYER_RESPONSIBLE = "buyer_responsible"
+CLAIM_ABUSE = "claim_abuse"
+
+
+@dataclass(frozen=True)
+class ReviewRow:
+    review: Review
+    excluded: str | None  # None, BUYER_RESPONSIBLE or CLAIM_ABUSE
+
+
+def _public(qs: QuerySet[Review]) -> QuerySet[Review]:
+    return qs.select_related("buyer", "product", "follow_up").order_by("-created_at", "-pk")
+
+
+def exclusions(reviews: list[Review]) -> dict[int, str]:
+    """Review id → why it does not count, for the reviews that do not (two queries in all)."""
+    if not reviews:
+        return {}
+    out: dict[int, str] = {}
+    blamed = set(
+        Ruling.objects.filter(case__order_id__in={r.order_id for r in reviews}, responsible="buyer").values_list(
+            "case__order_id", flat=True
+        )
+    )
+    limit = rulebook.in_force().params["claim_abuse_flag_count"]
+    earliest = min(r.created_at for r in reviews) - ABUSE_WINDOW
+    rejected = list(
+        Ruling.objects.filter(
+            case__buyer_id__in={r.buyer_id for r in reviews}, remedy=Remedy.REJECT, created_at__gte=earliest
+        ).values_list("case__buyer_id", "created_at")
+    )
+    for review in reviews:
+        if review.order_id in blamed:
+            out[review.pk] = BUYER_RESPONSIBLE
+            continue
+        since = review.created_at - ABUSE_WINDOW
+        count = sum(1 for buyer_id, at in rejected if buyer_id == review.buyer_id and since <= at <= review.created_at)
+        if count >= limit:
+            out[review.pk] = CLAIM_ABUSE
+    return out
+
+
+def rows(reviews) -> list[ReviewRow]:
+    reviews = list(reviews)
+    marks = exclusions(reviews)
+    return [ReviewRow(r, marks.get(r.pk)) for r in reviews]
+
+
+def reviews_of_shop(*, shop: Shop, limit: int = 50) -> list[ReviewRow]:
+    """The shop's reviews for its public page, newest first, hidden ones included (the page
+    shows only the clause they were hidden under)."""
+    return rows(_public(Review.objects.filter(shop=shop))[:limit])
+
+
+def reviews_for_merchant(*, merchant: User, limit: int = 200) -> list[ReviewRow]:
+    require_role(merchant, Role.MERCHANT)
+    shop = getattr(merchant, "shop", None)
+    if shop is None:
+        raise DomainError("shop.no_shop")
+    return rows(_public(Review.objects.filter(shop=shop))[:limit])
+
+
+def reviews_for_operator(*, operator: User, limit: int = 200) -> list[ReviewRow]:
+    require_role(operator, Role.OPERATOR)
+    return rows(_public(Review.objects.select_related("shop"))[:limit])
+
+
+def review_of_order(*, order) -> Review | None:
+    return Review.objects.filter(order_id=order.pk).select_related("follow_up").first()
+
+
+@dataclass(frozen=True)
+class Reviewable:
+    can_review: bool
+    can_follow_up: bool
+    review: Review | None
+
+
+def reviewable(*, buyer: User, order, now=None) -> Reviewable:
+    """What the order's own buyer may do now: review, follow up, or nothing."""
+    if order.buyer_id != buyer.pk:
+        return Reviewable(False, False, None)
+    now = now or timezone.now()
+    window = timedelta(days=rulebook.in_force().params["review_window_days"])
+    review = review_of_order(order=order)
+    can_review = review is None and order.completed_at is not None and now <= order.completed_at + window
+    can_follow_up = False
+    if review is not None and not hasattr(review, "follow_up"):
+        case = (
+            Case.objects.filter(order_id=order.pk, closed_at__isnull=False)
+            .exclude(state__in=OPEN_STATES)
+            .order_by("-closed_at")
+            .first()
+        )
+        can_follow_up = case is not None and now <= case.closed_at + window
+    return Reviewable(can_review, can_follow_up, review)
