@@ -66,8 +66,10 @@ SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{1,46}[a-z0-9])")
 def readable_slug(name: str) -> str:
     """The address a name reads as: Chinese in pinyin without tones (星辰卡铺 → xingchenkapu),
     Latin letters and digits kept, everything else a dash."""
-    from pypinyin import lazy_pinyin
+    from pypinyin import lazy_pinyin, load_phrases_dict
 
+    # In a card shop 发卡 is "issuing cards" (fā kǎ), not a hairpin (fà qiǎ).
+    load_phrases_dict({"发卡": [["fā"], ["kǎ"]]})
     return slugify("".join(lazy_pinyin(name)))[:48].strip("-")
 
 

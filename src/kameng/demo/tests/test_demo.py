@@ -34,6 +34,12 @@ def test_demo_seeds_three_kinds_of_shop_and_all_delivery_kinds(capsys):
         assert product.stock_available == available
     assert all(p.required_fields for p in products.filter(delivery_kind=DeliveryKind.DIRECT_TOPUP))
 
+    from kameng.onboarding.models import ShopApplication
+    from kameng.reputation.models import Review
+
+    assert Review.objects.filter(buyer__username="buyer").count() == 1
+    assert ShopApplication.objects.get().state == ShopApplication.State.SUBMITTED
+
     # Running it again changes nothing.
     counts = (User.objects.count(), Product.objects.count(), CardKey.objects.count())
     call_command("demo", no_serve=True)

@@ -30,6 +30,7 @@ def test_chinese_name_gets_a_readable_pinyin_slug(new_merchant):
     """Issue 10: shop URLs are readable (pinyin or chosen), not shop-47a8d9."""
     shop = services.create_shop(merchant=new_merchant, name="星辰点卡 Steam")
     assert shop.slug == "xingchendianka-steam"
+    assert services.readable_slug("速发卡铺") == "sufakapu"  # 发卡 read as a card shop means it, not 发卡 (fà qiǎ)
 
 
 def test_a_name_with_nothing_readable_gets_a_fallback_slug(new_merchant):

@@ -30,6 +30,7 @@ LOGINS = [
     ("sufa", "merchant", "速发卡铺", "a shop with a poor record (warned)"),
     ("buyer", "buyer", "张三", "a buyer: browse, open products, contact a shop"),
     ("buyer2", "buyer", "李四", "a second buyer"),
+    ("applicant", "buyer", "王五", "has applied to open a shop (/shops/apply/); operators review it"),
 ]
 
 QQ_FIELD = {
@@ -348,7 +349,7 @@ class Command(BaseCommand):
         from kameng.payments.gateways.sandbox import notification_params
         from kameng.payments.services import handle_notification, sandbox_decide, start_topup
 
-        for username, amount_fen in (("buyer", 200_000), ("buyer2", 50_000)):
+        for username, amount_fen in (("buyer", 200_000), ("buyer2", 50_000), ("applicant", 60_000)):
             payment = start_topup(buyer=users[username], amount_fen=amount_fen, gateway="sandbox")
             charge = sandbox_decide(out_trade_no=payment.out_trade_no, succeeded=True)
             handle_notification(gateway="sandbox", params=notification_params(charge), remote_addr="127.0.0.1")
@@ -361,6 +362,7 @@ class Command(BaseCommand):
             buyer=buyer, product_id=product("网易一卡通").pk, quantity=1, buyer_fields=None, idempotency_key="demo-1"
         )
         confirm_receipt(buyer=buyer, order_id=done.order.pk)
+        self.seed_trust(users, reviewed_order_id=done.order.pk)
         place_order(
             buyer=buyer, product_id=product("腾讯Q币").pk, quantity=2, buyer_fields=None, idempotency_key="demo-2"
         )
@@ -370,6 +372,39 @@ class Command(BaseCommand):
             quantity=1,
             buyer_fields={"character": "白银之手-李四"},
             idempotency_key="demo-3",
+        )
+
+    def seed_trust(self, users, *, reviewed_order_id: int) -> None:
+        """A review of the completed order, and a shop application waiting in the operators'
+        queue (its document a generated image, its deposit held from the applicant's wallet)."""
+        import io
+
+        from django.core.files.uploadedfile import SimpleUploadedFile
+        from PIL import Image, ImageDraw
+
+        from kameng.onboarding.services import Document, submit_application
+        from kameng.reputation.services import post_review
+
+        post_review(
+            buyer=users["buyer"],
+            order_id=reviewed_order_id,
+            stars_described=5,
+            stars_delivery=5,
+            stars_service=4,
+            text="秒到账，卡密直接能用。",
+            tags=["key_valid", "fast_delivery"],
+        )
+        image = Image.new("RGB", (480, 300), (235, 240, 250))
+        ImageDraw.Draw(image).rectangle((20, 20, 460, 280), outline=(40, 60, 120), width=4)
+        data = io.BytesIO()
+        image.save(data, "PNG")
+        submit_application(
+            applicant=users["applicant"],
+            shop_name="月光点卡",
+            description="网易一卡通、腾讯 Q 币，全天自动发货，售后两小时内回复。",
+            category="game_card",
+            contact="QQ 10086",
+            documents=[Document("business", SimpleUploadedFile("licence.png", data.getvalue()))],
         )
 
     def seed_after_sales(self, users) -> None:
