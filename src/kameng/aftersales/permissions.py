@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from kameng.accounts.models import Role, User
 from kameng.aftersales import facts as case_facts
 from kameng.aftersales.models import Case, CaseState, Demand, Remedy
+from kameng.aftersales.standing import standing_of
 from kameng.aftersales.transitions import AGENT, BUYER, MERCHANT
 from kameng.core.errors import DomainError
 from kameng.rulebook import selectors as rulebook
@@ -66,6 +67,10 @@ def fast_refund_reason(case: Case, book, *, now: datetime) -> str | None:
         return None
     # A buyer who lost a contest over a fast refund in the last 30 days is not in good standing.
     if recent.filter(outcome=Remedy.REJECT).exists():
+        return None
+    # Nor is a buyer whose claims were often ruled unfounded (10.2): their cases take the ladder.
+    flag_at = rulebook.in_force().params["claim_abuse_flag_count"]
+    if standing_of(case.buyer_id, now=now, flag_at=flag_at).flagged:
         return None
     return case_facts.fast_refund_reason(case.facts)
 

@@ -236,6 +236,14 @@ class EventOut(Schema):
     hash: str
 
 
+class StandingOut(Schema):
+    opened: int
+    upheld: int
+    unfounded: int
+    fast_refunds_lost: int
+    flagged: bool
+
+
 class CaseDetailOut(CaseOut):
     role: str = Field(..., description="the part the caller plays on this case")
     description: str
@@ -252,6 +260,7 @@ class CaseDetailOut(CaseOut):
     tags: list[TagOut]
     actions: list[str] = Field(..., description="what the transition table lets the caller do now")
     timeline: list[EventOut]
+    buyer_standing: StandingOut | None = Field(None, description="the buyer's claim history, agents only (10.2)")
 
 
 class MoneyLineOut(Schema):

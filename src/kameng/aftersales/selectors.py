@@ -7,6 +7,7 @@ from django.db.models import Q, QuerySet
 from kameng.accounts.models import Role, User
 from kameng.aftersales.models import OPEN_STATES, Case, CaseState
 from kameng.aftersales.permissions import guard_ok, role_on
+from kameng.aftersales.standing import standing_of, standings
 from kameng.core.errors import DomainError
 
 QUEUE_STATES = (CaseState.EVIDENCE, CaseState.REVIEW, CaseState.APPEAL)
@@ -206,7 +207,31 @@ def case_detail(user: User, case_id: int) -> CaseDetail:
         tags=list(case.order.tags.filter(owner__in=tag_owners(user)).order_by("kind", "name")),
         actions=actions_for(case, user),
         timeline=timeline,
+        # The buyer's claim history is for agents only (10.2), never for the merchant.
+        buyer_standing=buyer_standing_for(user, case.buyer_id),
     )
+
+
+def buyer_standing_for(user: User, buyer_id: int):
+    """A buyer's standing (``aftersales.standing``) if ``user`` is an agent; None for anyone else."""
+    from django.utils import timezone
+
+    from kameng.rulebook import selectors as rulebook
+
+    if user.role != Role.AGENT:
+        return None
+    return standing_of(buyer_id, now=timezone.now(), flag_at=rulebook.in_force().params["claim_abuse_flag_count"])
+
+
+def standings_for_agent(user: User, buyer_ids) -> dict:
+    """Standings of the buyers on a workbench page (one query); empty for anyone but an agent."""
+    from django.utils import timezone
+
+    from kameng.rulebook import selectors as rulebook
+
+    if user.role != Role.AGENT:
+        return {}
+    return standings(buyer_ids, now=timezone.now(), flag_at=rulebook.in_force().params["claim_abuse_flag_count"])
 
 
 def attachment_for(user: User, case_id: int, attachment_id: int):

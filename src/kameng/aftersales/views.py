@@ -180,7 +180,8 @@ def merchant_cases(request: HttpRequest) -> HttpResponse:
 def agent_cases(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     page = orders.paginate(selectors.agent_queue(request.user), request.GET.get("page"))
-    rows = [{"case": c, "left": left(c.due_at, now)} for c in page.object_list]
+    standing = selectors.standings_for_agent(request.user, {c.buyer_id for c in page.object_list})
+    rows = [{"case": c, "left": left(c.due_at, now), "standing": standing.get(c.buyer_id)} for c in page.object_list]
     return render(request, "aftersales/agent_queue.html", {"page": page, "rows": rows})
 
 
@@ -364,6 +365,7 @@ def _case_context(request, case) -> dict:
         "max_files": book.params["attachment_max_per_message"],
         "is_agent": role == AGENT,
         "is_merchant": role == MERCHANT,
+        "standing": selectors.buyer_standing_for(request.user, case.buyer_id) if role == AGENT else None,
     }
 
 

@@ -1,8 +1,9 @@
 """Reads of reviews, and which of them count towards a shop's score (rule 10.2).
 
 A review stays public but is excluded from scores when a ruling on its order found the buyer
-responsible, or when its buyer had ``claim_abuse_flag_count`` or more claims rejected in the 90 days
-before the review. Computed when read, from the rulings, so a later ruling is taken into account.
+responsible, or when its buyer is flagged for claim abuse (``aftersales.standing``: at least
+``claim_abuse_flag_count`` claims ruled unfounded in 90 days). Worked out when read, so a later
+ruling counts.
 """
 
 from __future__ import annotations
@@ -15,13 +16,13 @@ from django.utils import timezone
 
 from kameng.accounts.models import Role, User
 from kameng.accounts.permissions import require_role
-from kameng.aftersales.models import OPEN_STATES, Case, Remedy, Ruling
+from kameng.aftersales.models import OPEN_STATES, Case, Ruling
+from kameng.aftersales.standing import standings
 from kameng.core.errors import DomainError
 from kameng.reputation.models import Review
 from kameng.rulebook import selectors as rulebook
 from kameng.shops.models import Shop
 
-ABUSE_WINDOW = timedelta(days=90)
 BUYER_RESPONSIBLE = "buyer_responsible"
 CLAIM_ABUSE = "claim_abuse"
 
@@ -46,20 +47,12 @@ def exclusions(reviews: list[Review]) -> dict[int, str]:
             "case__order_id", flat=True
         )
     )
-    limit = rulebook.in_force().params["claim_abuse_flag_count"]
-    earliest = min(r.created_at for r in reviews) - ABUSE_WINDOW
-    rejected = list(
-        Ruling.objects.filter(
-            case__buyer_id__in={r.buyer_id for r in reviews}, remedy=Remedy.REJECT, created_at__gte=earliest
-        ).values_list("case__buyer_id", "created_at")
-    )
+    flag_at = rulebook.in_force().params["claim_abuse_flag_count"]
+    standing = standings({r.buyer_id for r in reviews}, now=timezone.now(), flag_at=flag_at)
     for review in reviews:
         if review.order_id in blamed:
             out[review.pk] = BUYER_RESPONSIBLE
-            continue
-        since = review.created_at - ABUSE_WINDOW
-        count = sum(1 for buyer_id, at in rejected if buyer_id == review.buyer_id and since <= at <= review.created_at)
-        if count >= limit:
+        elif standing[review.buyer_id].flagged:
             out[review.pk] = CLAIM_ABUSE
     return out
 

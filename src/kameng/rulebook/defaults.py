@@ -467,13 +467,16 @@ CLAUSES: tuple[dict[str, str], ...] = (
         "描述相符、发货速度、售后服务各 1–5 星，文字和标签。订单上的售后单结束后，买家可以追评一次。"
         "商家可以回复每条评价一次。"
         "裁决认定责任在买家的订单的评价，以及 90 天内 {claim_abuse_flag_count} 次以上被裁定诉求不成立的买家的评价，"
-        "不计入店铺评分，但仍然公开并加注说明。运营只能依据规范条款隐藏评价，隐藏记录在案，页面显示“依据第 N 条隐藏”。",
+        "不计入店铺评分，但仍然公开并加注说明；"
+        "这样的买家也不再享受极速退款（8.3），客服处理时可以看到其索赔记录。"
+        "运营只能依据规范条款隐藏评价，隐藏记录在案，页面显示“依据第 N 条隐藏”。",
         "Within {review_window_days} days of an order being confirmed (or auto-confirmed), the buyer may review it "
         "once: 1–5 stars for item as described, delivery speed and after-sales service, text and tags. After "
         "an after-sales case on the order ends, the buyer may add one follow-up review. The merchant may reply "
         "to each review once. Reviews of orders where a ruling found the buyer responsible, and reviews by a "
         "buyer with {claim_abuse_flag_count} or more claims ruled unfounded in 90 days, do not count towards "
-        "the shop's score but stay public with a mark. Operators hide a review only under a clause of this "
+        "the shop's score but stay public with a mark; such a buyer is not offered fast refunds (8.3), and agents "
+        "see their claim history. Operators hide a review only under a clause of this "
         'rulebook; the hiding is recorded and the page shows "hidden under clause N".',
     ),
 )

@@ -7,7 +7,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -16,32 +15,50 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='RulebookVersion',
+            name="RulebookVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField(unique=True)),
-                ('published_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('note', models.CharField(blank=True, max_length=500)),
-                ('params', models.JSONField()),
-                ('published_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.PositiveIntegerField(unique=True)),
+                ("published_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("note", models.CharField(blank=True, max_length=500)),
+                ("params", models.JSONField()),
+                (
+                    "published_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'abstract': False,
+                "abstract": False,
             },
         ),
         migrations.CreateModel(
-            name='RulebookClause',
+            name="RulebookClause",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=8)),
-                ('title_zh', models.CharField(max_length=200)),
-                ('title_en', models.CharField(max_length=200)),
-                ('body_zh', models.TextField(max_length=4000)),
-                ('body_en', models.TextField(max_length=4000)),
-                ('version', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='clauses', to='rulebook.rulebookversion')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=8)),
+                ("title_zh", models.CharField(max_length=200)),
+                ("title_en", models.CharField(max_length=200)),
+                ("body_zh", models.TextField(max_length=4000)),
+                ("body_en", models.TextField(max_length=4000)),
+                (
+                    "version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="clauses",
+                        to="rulebook.rulebookversion",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('version', 'code'), name='rulebook_clause_code_unique')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("version", "code"), name="rulebook_clause_code_unique")
+                ],
             },
         ),
     ]
