@@ -120,6 +120,12 @@ ERRORS: dict[str, ErrorSpec] = {
     ),
     "orders.nothing_to_confirm": ErrorSpec(409, _("Nothing delivered is waiting for your confirmation.")),
     "orders.not_manual": ErrorSpec(409, _("Only manual-delivery orders are delivered by hand.")),
+    "orders.new_account_limit": ErrorSpec(
+        409, _("An account younger than %(days)s days may place orders of at most %(max)s (rule 10.3).")
+    ),
+    "orders.terms_not_accepted": ErrorSpec(
+        422, _("Confirm that you have read the shop's usage rules, region notes and refund policy.")
+    ),
     "orders.payout_too_small": ErrorSpec(422, _("A payout must be at least %(min)s fen.")),
     "orders.payouts_frozen": ErrorSpec(409, _("Payouts of this shop are frozen.")),
     "orders.payout_method_invalid": ErrorSpec(422, _("Choose where the payout goes: Alipay or a bank card.")),

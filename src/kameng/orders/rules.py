@@ -29,6 +29,9 @@ class OrderRules:
     commission_bps: int  # platform commission at settlement, in basis points of the batch amount
     batch_threshold_fen: int  # 分批到账: orders above this are delivered in batches of at most this value
     payout_min_fen: int  # a merchant's payout request is at least this
+    new_account_age: timedelta  # 10.3: an account younger than this is new
+    new_account_order_max_fen: int  # 10.3: ... and its orders are at most this
+    new_shop_age: timedelta  # 10.3: a buyer's first order from a shop younger than this is warned
 
 
 def _of(version: rulebook.Rulebook) -> OrderRules:
@@ -41,6 +44,10 @@ def _of(version: rulebook.Rulebook) -> OrderRules:
         commission_bps=params["commission_bps"],
         batch_threshold_fen=params["batch_threshold_fen"],
         payout_min_fen=params["payout_min_fen"],
+        # Versions published before clause 10.3 existed have no such numbers: no limit, no warning.
+        new_account_age=timedelta(days=params.get("new_account_days", 0)),
+        new_account_order_max_fen=params.get("new_account_order_max_fen", 0),
+        new_shop_age=timedelta(days=params.get("new_shop_days", 0)),
     )
 
 
@@ -55,6 +62,14 @@ def for_order(order: Order) -> OrderRules:
     if order.rulebook_id is None:
         return current()
     return _of(rulebook.version(order.rulebook_id))
+
+
+def new_account_limit_fen(buyer, r: OrderRules, *, now) -> int | None:
+    """The largest order ``buyer`` may place now (10.3), or None when the account is not new."""
+    joined = getattr(buyer, "date_joined", None)
+    if joined is None or not r.new_account_order_max_fen or now - joined >= r.new_account_age:
+        return None
+    return r.new_account_order_max_fen
 
 
 def split_into_batches(*, quantity: int, unit_price_fen: int, threshold_fen: int) -> list[int]:

@@ -8,12 +8,14 @@ from dataclasses import dataclass
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Case, Exists, F, IntegerField, OuterRef, QuerySet, Sum, Value, When
+from django.utils import timezone
 
 from kameng.accounts.models import Role, User
 from kameng.accounts.permissions import require_role
 from kameng.core.errors import DomainError
 from kameng.ledger.models import AccountKind
 from kameng.ledger.selectors import balance_of, check_ledger
+from kameng.orders import rules
 from kameng.orders.models import (
     BatchState,
     DeliveryBatch,
@@ -24,7 +26,7 @@ from kameng.orders.models import (
     Payout,
     Refund,
 )
-from kameng.shops.models import Shop
+from kameng.shops.models import Shop, ShopStatus
 from kameng.shops.selectors import shop_of_merchant
 from kameng.timeline.labels import kind_label
 from kameng.timeline.selectors import events_of
@@ -84,6 +86,36 @@ def wallet_shortfall(*, order: Order) -> int:
     if order.state != OrderState.PENDING_PAYMENT:
         return 0
     return max(0, order.total_fen - balance_of(kind=AccountKind.BUYER_WALLET, owner_id=order.buyer_id))
+
+
+@dataclass(frozen=True)
+class Guidance:
+    """What the checkout tells a buyer before paying (10.3)."""
+
+    terms_to_confirm: bool  # the shop wrote usage rules, region notes or a refund policy
+    batched: bool  # above the 分批到账 threshold (8.8)
+    batch_threshold_fen: int
+    first_order_warning: str  # "", "new_shop" or "warned_shop": the buyer's first order here
+    new_account_limit_fen: int | None  # the largest order this (new) account may place
+
+
+def checkout_guidance(*, buyer: User, product, total_fen: int, now=None) -> Guidance:
+    now = now or timezone.now()
+    r = rules.current()
+    shop = product.shop
+    warning = ""
+    if not Order.objects.filter(buyer=buyer, shop_id=shop.pk).exists():
+        if shop.status == ShopStatus.WARNED:
+            warning = "warned_shop"
+        elif now - shop.created_at < r.new_shop_age:
+            warning = "new_shop"
+    return Guidance(
+        terms_to_confirm=bool(product.usage_rules or product.region_notes or product.refund_policy),
+        batched=total_fen > r.batch_threshold_fen,
+        batch_threshold_fen=r.batch_threshold_fen,
+        first_order_warning=warning,
+        new_account_limit_fen=rules.new_account_limit_fen(buyer, r, now=now),
+    )
 
 
 def wallet_balance(*, buyer: User) -> int:

@@ -138,6 +138,9 @@ def _place_new_order(
     now = timezone.now()
     r = rules.current()
     total = product.price_fen * quantity
+    limit = rules.new_account_limit_fen(buyer, r, now=now)
+    if limit is not None and total > limit:
+        raise DomainError("orders.new_account_limit", max=format_fen(limit), days=r.new_account_age.days)
     # Inside a caller's transaction a duplicate key must not abort it: insert in a savepoint. On
     # its own, the order's transaction is the one that rolls back, so the savepoint is not needed.
     guard = transaction.atomic() if connection.in_atomic_block else nullcontext()

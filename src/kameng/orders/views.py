@@ -93,12 +93,15 @@ def checkout(request):
     }
     if request.method == "POST":
         fields = buyer_fields_from(request.POST, product.required_fields)
+        wrote_terms = bool(product.usage_rules or product.region_notes or product.refund_policy)
         form = {
             "quantity": (request.POST.get("quantity") or "")[:8],
             "fields": fields,
             "idempotency_key": (request.POST.get("idempotency_key") or "")[:100],
         }
         try:
+            if wrote_terms and request.POST.get("accept_terms") != "1":
+                raise DomainError("orders.terms_not_accepted", fields={"accept_terms": "required"})
             result = services.place_order(
                 buyer=request.user,
                 product_id=product.pk,
@@ -128,6 +131,7 @@ def checkout(request):
         "total_fen": total,
         "shortfall_fen": max(0, total - balance),
         "error": error,
+        "guidance": selectors.checkout_guidance(buyer=request.user, product=product, total_fen=total),
     }
     return render(request, "orders/checkout.html", context, status=status)
 

@@ -22,7 +22,7 @@ REQUIRED: frozenset[str] = frozenset(
         "8.1", "8.2", "8.3", "8.4", "8.5",
         "8.6", "8.7", "8.8", "8.9",  # where the order parameters are explained (params.py)
         "9.1",
-        "10.1", "10.2",
+        "10.1", "10.2", "10.3",
     }
 )  # fmt: skip
 
@@ -478,5 +478,18 @@ CLAUSES: tuple[dict[str, str], ...] = (
         "the shop's score but stay public with a mark; such a buyer is not offered fast refunds (8.3), and agents "
         "see their claim history. Operators hide a review only under a clause of this "
         'rulebook; the hiding is recorded and the page shows "hidden under clause N".',
+    ),
+    _c(
+        "10.3",
+        "买前提示与新账号限额",
+        "Before buying, and limits for new accounts",
+        "下单前，买家确认商家写明的使用规则、区服要求和退款说明。订单金额超过 {batch_threshold_fen} 的分批到账（8.8），"
+        "货款始终由平台担保（8.6）。第一次在开店不满 {new_shop_days} 天或被警告的店铺购买时，页面会提示风险。"
+        "注册不满 {new_account_days} 天的账号，每笔订单不超过 {new_account_order_max_fen}。",
+        "Before ordering, the buyer confirms the usage rules, region or server requirements and refund policy "
+        "the shop wrote. An order worth more than {batch_threshold_fen} is delivered in batches (8.8), and the "
+        "payment is always held in escrow (8.6). A buyer's first order from a shop open for less than "
+        "{new_shop_days} days, or from a warned shop, comes with a warning. An account younger than "
+        "{new_account_days} days may place orders of at most {new_account_order_max_fen} each.",
     ),
 )

@@ -93,6 +93,11 @@ PARAMS: tuple[ParamSpec, ...] = (
     ParamSpec("shop_deposit_min_fen", 50_000, 0, 100_000_000, "fen", "10.1", _("Deposit to open a shop")),
     ParamSpec("review_window_days", 15, 1, 365, "days", "10.2", _("Days to review a completed order")),
     ParamSpec("claim_abuse_flag_count", 3, 1, 100, "count", "10.2", _("Unfounded claims in 90 days before a flag")),
+    ParamSpec("new_account_days", 7, 0, 365, "days", "10.3", _("An account counts as new for")),
+    ParamSpec(
+        "new_account_order_max_fen", 200_000, 100, 100_000_000, "fen", "10.3", _("Largest order of a new account")
+    ),
+    ParamSpec("new_shop_days", 30, 0, 365, "days", "10.3", _("A shop counts as new for")),
 )
 
 PARAM_BY_NAME: dict[str, ParamSpec] = {p.name: p for p in PARAMS}
