@@ -7,7 +7,7 @@ from django.db.models import Q, QuerySet
 from kameng.accounts.models import Role, User
 from kameng.aftersales.models import OPEN_STATES, Case, CaseState
 from kameng.aftersales.permissions import guard_ok, role_on
-from kameng.aftersales.standing import standing_of, standings
+from kameng.aftersales.standing import standings
 from kameng.core.errors import DomainError
 
 QUEUE_STATES = (CaseState.EVIDENCE, CaseState.REVIEW, CaseState.APPEAL)
@@ -214,13 +214,7 @@ def case_detail(user: User, case_id: int) -> CaseDetail:
 
 def buyer_standing_for(user: User, buyer_id: int):
     """A buyer's standing (``aftersales.standing``) if ``user`` is an agent; None for anyone else."""
-    from django.utils import timezone
-
-    from kameng.rulebook import selectors as rulebook
-
-    if user.role != Role.AGENT:
-        return None
-    return standing_of(buyer_id, now=timezone.now(), flag_at=rulebook.in_force().params["claim_abuse_flag_count"])
+    return standings_for_agent(user, [buyer_id]).get(buyer_id)
 
 
 def standings_for_agent(user: User, buyer_ids) -> dict:

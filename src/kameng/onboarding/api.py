@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from ninja import File, Form, Path, Query, Router, Schema, UploadedFile
 
-from kameng.core.files import stored_file_response
 from kameng.onboarding import selectors, services
 from kameng.onboarding.schemas import MAX_ID, ApplicationDetailOut, ApplicationOut, DecisionIn
+from kameng.onboarding.views import document_response
 
 router = Router(tags=["onboarding"])
 
@@ -106,12 +106,7 @@ def withdraw(request, application_id: int = _id()):
     summary="Download a document (its applicant and operators only)",
 )
 def document_file(request, document_id: int = _id()):
-    document = selectors.document_for(user=request.auth, document_id=document_id)
-    return stored_file_response(
-        document.file,
-        filename=f"application-{document.application_id}-{document.pk}.{document.file.name.rsplit('.', 1)[-1]}",
-        content_type=document.content_type,
-    )
+    return document_response(selectors.document_for(user=request.auth, document_id=document_id))
 
 
 class QueueFilter(Schema):

@@ -123,15 +123,19 @@ def withdraw(request, application_id: int):
     return redirect("onboarding:apply")
 
 
-@login_required
-@require_GET
-def document(request, document_id: int):
-    doc = selectors.document_for(user=request.user, document_id=document_id)
+def document_response(doc):
+    """The stored bytes with the type detected at upload, always as a download."""
     return stored_file_response(
         doc.file,
         filename=f"application-{doc.application_id}-{doc.pk}.{doc.file.name.rsplit('.', 1)[-1]}",
         content_type=doc.content_type,
     )
+
+
+@login_required
+@require_GET
+def document(request, document_id: int):
+    return document_response(selectors.document_for(user=request.user, document_id=document_id))
 
 
 @role_required(Role.OPERATOR)

@@ -16,7 +16,8 @@ from django.utils import timezone
 
 from kameng.accounts.models import Role, User
 from kameng.accounts.permissions import require_role
-from kameng.aftersales.models import OPEN_STATES, Case, Ruling
+from kameng.aftersales.models import Ruling
+from kameng.aftersales.selectors import closed_cases_of_order
 from kameng.aftersales.standing import standings
 from kameng.core.errors import DomainError
 from kameng.reputation.models import Review
@@ -103,11 +104,6 @@ def reviewable(*, buyer: User, order, now=None) -> Reviewable:
     can_review = review is None and order.completed_at is not None and now <= order.completed_at + window
     can_follow_up = False
     if review is not None and not hasattr(review, "follow_up"):
-        case = (
-            Case.objects.filter(order_id=order.pk, closed_at__isnull=False)
-            .exclude(state__in=OPEN_STATES)
-            .order_by("-closed_at")
-            .first()
-        )
+        case = closed_cases_of_order(order_id=order.pk).first()
         can_follow_up = case is not None and now <= case.closed_at + window
     return Reviewable(can_review, can_follow_up, review)
