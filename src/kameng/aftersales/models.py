@@ -121,6 +121,15 @@ class Case(models.Model):
     opened_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
+    # The merchant's first step or message on the case, and how long after opening it came: the
+    # shop's median first-response time (10.4) is read from these.
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    response_s = models.PositiveIntegerField(null=True, blank=True)
+    # Who the latest ruling found responsible (a ``Party``; blank until ruled). The rulings stay the record.
+    responsible = models.CharField(max_length=16, blank=True)
+    # What the case last reported to its shop's figures (``aftersales.figures``), so a step reports
+    # only the difference it makes.
+    counted = models.CharField(max_length=40, blank=True)
 
     class Meta:
         constraints = [
@@ -135,6 +144,7 @@ class Case(models.Model):
             models.Index(fields=["remind_at"], name="case_remind", condition=Q(remind_at__isnull=False)),
             models.Index(fields=["shop", "state", "due_at"]),
             models.Index(fields=["buyer", "-opened_at"]),
+            models.Index(fields=["shop", "opened_at"], name="case_shop_opened"),
             models.Index(fields=["assigned_agent", "state", "due_at"]),
         ]
 

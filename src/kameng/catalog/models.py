@@ -41,6 +41,11 @@ class Product(models.Model):
         default=24, help_text="for manual delivery: the promised time from payment"
     )
     published = models.BooleanField(default=False)
+    # Delisted by an automatic penalty (10.6: it often sends invalid keys): off sale, and the
+    # merchant cannot put it back until the rule lifts it. Set only by ``services.delist_by_rule``.
+    delisted_clause = models.CharField(max_length=16, blank=True)
+    delisted_at = models.DateTimeField(null=True, blank=True)
+    relist_on_lift = models.BooleanField(default=False)  # it was on sale when delisted
     # Available card keys; changed only by inventory through catalog.services.adjust_stock, in the
     # same transaction as the key rows, so it is exact (see docs/concurrency.md).
     stock_available = models.PositiveIntegerField(default=0)

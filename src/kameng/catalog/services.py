@@ -290,6 +290,8 @@ def publish_product(*, merchant: User, product_id: int) -> Product:
         product = _own_product_for_update(merchant, product_id)
         if not shop.can_sell:
             raise DomainError("shop.not_active")
+        if product.delisted_clause:
+            raise DomainError("catalog.delisted", clause=product.delisted_clause)
         if product.delivery_kind == DeliveryKind.DIRECT_TOPUP and not product.required_fields:
             raise DomainError(
                 "catalog.invalid_field_definitions",
@@ -312,6 +314,28 @@ def unpublish_product(*, merchant: User, product_id: int) -> Product:
             product.updated_at = timezone.now()
             product.save(update_fields=["published", "updated_at"])
     return product
+
+
+def delist_by_rule(*, product_id: int, clause: str, listed: bool) -> bool:
+    """An automatic penalty takes a product off sale (``listed=False``) or, when the figures
+    recovered, puts back what it took off. Returns whether anything changed."""
+    with transaction.atomic():
+        product = Product.objects.select_for_update().filter(pk=product_id).first()
+        if product is None:
+            return False
+        now = timezone.now()
+        fields = ["delisted_clause", "delisted_at", "relist_on_lift", "published", "updated_at"]
+        if not listed and not product.delisted_clause:
+            product.relist_on_lift = product.published  # lifting must not publish a draft
+            product.delisted_clause, product.delisted_at, product.published = clause, now, False
+        elif listed and product.delisted_clause:
+            product.published = product.relist_on_lift
+            product.delisted_clause, product.delisted_at, product.relist_on_lift = "", None, False
+        else:
+            return False
+        product.updated_at = now
+        product.save(update_fields=fields)
+        return True
 
 
 # --- buyer's required fields -------------------------------------------------------------------------

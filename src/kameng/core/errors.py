@@ -83,6 +83,9 @@ ERRORS: dict[str, ErrorSpec] = {
     ),
     "catalog.invalid_required_field": ErrorSpec(422, _("A required buyer field is not valid.")),
     "catalog.product_not_available": ErrorSpec(409, _("This product is not on sale.")),
+    "catalog.delisted": ErrorSpec(
+        409, _("This product was delisted under clause %(clause)s; it returns when its figures recover.")
+    ),
     "catalog.invalid_field_definitions": ErrorSpec(422, _("The list of required buyer fields is not valid.")),
     "catalog.delivery_kind_locked": ErrorSpec(
         409, _("This product still has card keys in stock; revoke them before changing the delivery kind.")
@@ -220,6 +223,9 @@ ERRORS: dict[str, ErrorSpec] = {
     "reviews.already_replied": ErrorSpec(409, _("The shop has already replied to this review.")),
     "reviews.already_hidden": ErrorSpec(409, _("This review is already hidden.")),
     "reviews.unknown_clause": ErrorSpec(422, _("Cite a clause of the rulebook in force.")),
+    # --- automatic penalties (10.6) -------------------------------------------------------------
+    "penalties.not_allowed": ErrorSpec(409, _("This penalty cannot do that now (it is %(state)s).")),
+    "penalties.already_appealed": ErrorSpec(409, _("A penalty is appealed once.")),
     # --- evidence -----------------------------------------------------------------------------
     "evidence.immutable": ErrorSpec(500, _("Evidence is never deleted; it can only be marked withdrawn.")),
     "evidence.file_type": ErrorSpec(

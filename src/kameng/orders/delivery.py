@@ -12,7 +12,8 @@ from django.utils import timezone
 from kameng.catalog.models import DeliveryKind
 from kameng.orders import rules
 from kameng.orders.models import BatchState, DeliveryBatch, Order, OrderState
-from kameng.orders.uow import record_event, set_batch_state, set_order_state
+from kameng.orders.signals import KEYS_RELEASED
+from kameng.orders.uow import record_event, record_fact, set_batch_state, set_order_state
 from kameng.suppliers.services import submit_topup
 
 
@@ -24,6 +25,7 @@ def release_batch(order: Order, batch: DeliveryBatch, *, now: datetime, save: bo
     records the event with ``record_batch_delivered`` (after its own events, in their order)."""
     due = now + rules.for_order(order).protection_window
     set_batch_state(batch, "release", save=save, delivered_at=now, confirm_due_at=due)
+    record_fact(KEYS_RELEASED, order, at=now, quantity=batch.quantity)
     if save:
         record_batch_delivered(order, batch)
 

@@ -172,7 +172,7 @@ class BalanceOut(Schema):
     in_payout_fen: int
     deposit_fen: int
     debt_fen: int  # owed to the guarantee fund
-    # Why payouts are frozen now ("shop_frozen", "shop_banned", "debt"), or "" when they are not.
+    # Why payouts are frozen now ("shop_frozen", "shop_banned", "penalty", "debt"), or "" when they are not.
     payouts_frozen: str = Field("", alias="frozen_code")
 
 

@@ -197,6 +197,11 @@ def order_of_shop(*, merchant: User, order_id: int) -> Order:
 # --- merchant money: balances, debts, why payouts are frozen ------------------------------------
 
 
+def products_of_orders(order_ids) -> dict[int, int]:
+    """Order id → its product id, in one query."""
+    return dict(Order.objects.filter(pk__in=list(order_ids)).values_list("pk", "product_id"))
+
+
 def _outstanding(qs: QuerySet[MerchantDebt]) -> int:
     return int(qs.aggregate(s=Sum(F("amount_fen") - F("recovered_fen")))["s"] or 0)
 
@@ -210,13 +215,15 @@ def outstanding_debt_fen(shop_id: int) -> int:
 class PayoutFreeze:
     """Why a shop cannot withdraw now (None when it can)."""
 
-    code: str  # "shop_frozen", "shop_banned", "debt"
+    code: str  # "shop_frozen", "shop_banned", "penalty" (10.6), "debt"
     debt_fen: int = 0
 
 
 def freeze_of(shop: Shop, debt_fen: int) -> PayoutFreeze | None:
     if shop.status in ("frozen", "banned"):
         return PayoutFreeze(f"shop_{shop.status}", debt_fen)
+    if shop.payouts_frozen:  # an automatic penalty (10.6): too many disputes lost
+        return PayoutFreeze("penalty", debt_fen)
     if debt_fen:
         # A shop that owes the guarantee fund is paid out only once the debt is recovered (8.2).
         return PayoutFreeze("debt", debt_fen)

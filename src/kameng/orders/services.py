@@ -33,12 +33,14 @@ from kameng.orders import funds, rules
 from kameng.orders.delivery import advance, record_batch_delivered, release_batch, start_topup
 from kameng.orders.models import BatchState, DeliveryBatch, Order, OrderKey, OrderState
 from kameng.orders.money import refund_batches
+from kameng.orders.signals import PAID
 from kameng.orders.transitions import next_order_state
 from kameng.orders.uow import (
     current_work,
     escrow_account,
     locked_order,
     record_event,
+    record_fact,
     set_batch_state,
     set_order_state,
     unit_of_work,
@@ -322,6 +324,7 @@ def _pay_locked(
         order.paid_at = now
     changed = ["state", "paid_at"]
     record_event(order, "order.paid", {"amount_fen": order.total_fen, "ledger_entry": entry.source, "from": "wallet"})
+    record_fact(PAID, order, at=now, quantity=order.quantity, amount_fen=order.total_fen)
     batches = batches if batches is not None else list(order.batches.all())
     if order.delivery_kind == DeliveryKind.CARD_KEY:
         keys = allocate_card_keys(

@@ -23,6 +23,7 @@ from kameng.inventory.services import decrement_stock_counter
 from kameng.ledger.models import AccountKind
 from kameng.ledger.services import get_or_create_account
 from kameng.orders.models import DeliveryBatch, Order
+from kameng.orders.signals import OrderFact, orders_recorded
 from kameng.orders.transitions import next_batch_state, next_order_state
 from kameng.timeline.services import NewEvent, append_events
 
@@ -32,6 +33,7 @@ class Work:
     events: dict[str, list[NewEvent]] = field(default_factory=dict)
     new_streams: set[str] = field(default_factory=set)  # subjects created in this transaction
     sold: list[tuple[int, int]] = field(default_factory=list)  # (product id, keys) for the counter
+    facts: list[OrderFact] = field(default_factory=list)  # for the shop figures, sent on commit
 
 
 _current: ContextVar[Work | None] = ContextVar("orders_unit_of_work", default=None)
@@ -52,6 +54,9 @@ def unit_of_work():
                 append_events(stream=stream, events=work.events[stream], new_stream=stream in work.new_streams)
             for product_id, quantity in work.sold:
                 decrement_stock_counter(product_id=product_id, quantity=quantity)
+            if work.facts:
+                facts = list(work.facts)
+                transaction.on_commit(lambda: orders_recorded.send(sender=Order, facts=facts), robust=True)
     finally:
         _current.reset(token)
 
@@ -61,6 +66,10 @@ def current_work() -> Work:
     if work is None:
         raise RuntimeError("order writes run inside orders.uow.unit_of_work()")
     return work
+
+
+def record_fact(kind: str, order: Order, *, at, quantity: int, amount_fen: int = 0) -> None:
+    current_work().facts.append(OrderFact(kind, order.pk, order.shop_id, order.product_id, at, quantity, amount_fen))
 
 
 def record_event(order: Order, kind: str, payload: dict, actor: User | None = None, actor_role: str | None = None):

@@ -7,8 +7,15 @@ class ReputationConfig(AppConfig):
     label = "reputation"
 
     def ready(self) -> None:
+        from kameng.core.periodic import register
         from kameng.notifications.kinds import register_kind
+        from kameng.reputation import receivers
+        from kameng.reputation.trust import evaluate_due
         from kameng.timeline.labels import register_kind_labels
+
+        receivers.connect()
+        # Badges, penalties and the search snapshot follow the figures (10.4–10.6).
+        register("reputation.trust", lambda now: evaluate_due(now))
 
         register_kind(
             "review.posted",
@@ -20,8 +27,36 @@ class ReputationConfig(AppConfig):
             title=_("Your review of order %(order)s was hidden"),
             body=_("Hidden under clause %(clause)s: %(reason)s"),
         )
+        register_kind(
+            "penalty.applied",
+            title=_("Penalty: %(kind)s (clause %(clause)s)"),
+            body=_("Your shop's figures crossed a rulebook threshold; your dashboard shows them. You may appeal once."),
+        )
+        register_kind(
+            "penalty.lifted",
+            title=_("Penalty lifted: %(kind)s"),
+            body=_("The figures behind it recovered (clause %(clause)s)."),
+        )
+        register_kind(
+            "penalty.decided",
+            title=_("Your appeal was decided: %(kind)s"),
+            body=_("See the decision on your dashboard (clause %(clause)s)."),
+        )
+        register_kind(
+            "badge.earned", title=_("Badge earned: %(badge)s"), body=_("Every threshold of clause 10.5 holds.")
+        )
+        register_kind(
+            "badge.lost",
+            title=_("Badge lost: %(badge)s"),
+            body=_("A figure fell short of clause 10.5; your dashboard shows which."),
+        )
         register_kind_labels(
             {
+                "penalty.applied": _("Penalty applied by rule"),
+                "penalty.lift": _("Penalty lifted: the figures recovered"),
+                "penalty.appeal": _("The merchant appealed"),
+                "penalty.uphold": _("Appeal decided: penalty upheld"),
+                "penalty.overturn": _("Appeal decided: penalty overturned"),
                 "review.posted": _("Reviewed"),
                 "review.follow_up": _("Follow-up review"),
                 "review.replied": _("The merchant replied to the review"),

@@ -20,7 +20,9 @@ from kameng.core.errors import DomainError
 from kameng.notifications.services import notify
 from kameng.orders.selectors import order_of_buyer
 from kameng.orders.uow import locked_order
+from kameng.reputation import metrics
 from kameng.reputation.models import TAGS, FollowUp, Moderation, Review
+from kameng.reputation.selectors import exclusion_at_posting
 from kameng.rulebook import selectors as rulebook
 from kameng.timeline.services import NewEvent, append_events
 
@@ -87,6 +89,7 @@ def post_review(
                 raise DomainError("reviews.window_over", days=book.params["review_window_days"])
             if Review.objects.filter(order_id=order.pk).exists():
                 raise DomainError("reviews.already_reviewed")
+            excluded = exclusion_at_posting(order_id=order.pk, buyer_id=buyer.pk, now=now, book=book)
             review = Review.objects.create(
                 order=order,
                 shop_id=order.shop_id,
@@ -94,8 +97,12 @@ def post_review(
                 buyer=buyer,
                 rulebook_id=book.id,
                 created_at=now,
+                excluded=excluded,
+                counted=not excluded,
                 **fields,
             )
+            if review.counted:
+                metrics.count_reviews([(review, 1)])
             append_events(
                 stream=order.stream,
                 events=[NewEvent("review.posted", {"review": review.pk, **fields}, buyer, Role.BUYER)],
@@ -148,6 +155,18 @@ def _locked_review(review_id: int) -> Review:
     return review
 
 
+def exclude_reviews(*, reviews, reason: str) -> int:
+    """Rule 10.2 marks reviews that must not count (a ruling blamed the buyer; the buyer was
+    flagged for claim abuse). A mark is set once and never cleared; the review stays public.
+    Runs inside the transaction of the case step that caused it; returns how many were marked."""
+    marked = [r for r in Review.objects.select_for_update().filter(pk__in=[r.pk for r in reviews], excluded="")]
+    if not marked:
+        return 0
+    metrics.count_reviews([(r, -1) for r in marked if r.counted])
+    Review.objects.filter(pk__in=[r.pk for r in marked]).update(excluded=reason, counted=False)
+    return len(marked)
+
+
 def reply_to_review(*, merchant: User, review_id: int, text: object, now: datetime | None = None) -> Review:
     """The shop's one public reply to a review of its own order."""
     require_role(merchant, Role.MERCHANT)
@@ -184,7 +203,10 @@ def hide_review(
         if review.hidden_at is not None:
             raise DomainError("reviews.already_hidden")
         review.hidden_clause, review.hidden_at = clause, now
-        review.save(update_fields=["hidden_clause", "hidden_at"])
+        if review.counted:
+            metrics.count_reviews([(review, -1)])
+        review.counted = False
+        review.save(update_fields=["hidden_clause", "hidden_at", "counted"])
         Moderation.objects.create(review=review, operator=operator, clause=clause, reason=reason, at=now)
         append_events(
             stream=review.stream,

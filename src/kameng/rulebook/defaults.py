@@ -22,7 +22,7 @@ REQUIRED: frozenset[str] = frozenset(
         "8.1", "8.2", "8.3", "8.4", "8.5",
         "8.6", "8.7", "8.8", "8.9",  # where the order parameters are explained (params.py)
         "9.1",
-        "10.1", "10.2", "10.3",
+        "10.1", "10.2", "10.3", "10.4", "10.5", "10.6",
     }
 )  # fmt: skip
 
@@ -491,5 +491,70 @@ CLAUSES: tuple[dict[str, str], ...] = (
         "payment is always held in escrow (8.6). A buyer's first order from a shop open for less than "
         "{new_shop_days} days, or from a warned shop, comes with a warning. An account younger than "
         "{new_account_days} days may place orders of at most {new_account_order_max_fen} each.",
+    ),
+    _c(
+        "10.4",
+        "店铺指标与评分",
+        "Shop figures and score",
+        "每个店铺公开最近 {metrics_window_days} 天的指标：店铺评分、售后率（售后单数 / 订单数）、纠纷败诉率"
+        "（最终裁决认定商家责任的售后单 / 订单数）、卡密无效率（成立的“卡密无效 / 已被使用”所涉卡密 / 售出卡密）、"
+        "首次响应时间的中位数、超时次数和经营月数。售后单计入其发起之日，订单计入付款之日，卡密计入交付之日，评价计入发表之日。"
+        "店铺评分是三项评分（描述相符、发货速度、售后服务）的贝叶斯平均数的平均值："
+        "每项都像先有 {score_prior_reviews} 条 "
+        "{score_prior_stars} 星的评价一样起算，因此少量五星评价不会排在大量 4.9 星之前。不计入评分的评价见 10.2。",
+        "Every shop shows its figures over the last {metrics_window_days} days: its score, after-sales rate "
+        "(cases / orders), disputes lost (cases whose final ruling found the merchant responsible / orders), "
+        "invalid-key rate (keys in upheld 'card key invalid / already redeemed' claims / keys sold), the median "
+        "time to the merchant's first response in a case, missed deadlines (SLA breaches) and months selling. A "
+        "case counts on the day it was opened, an order on the day it was paid, keys on the day they were "
+        "handed over, a review on the day it was posted. The score is the mean of three Bayesian averages (item "
+        "as described, delivery speed, after-sales service): each starts as if the shop already had "
+        "{score_prior_reviews} reviews of {score_prior_stars} stars, so a few five-star reviews do not outrank "
+        "thousands at 4.9. Reviews that do not count are set out in 10.2.",
+    ),
+    _c(
+        "10.5",
+        "金牌商家与平台认证商家",
+        "Gold shops and certified shops",
+        "店铺在 {metrics_window_days} 天内同时满足以下全部条件时为金牌商家：订单不少于 {gold_min_orders} 笔，"
+        "评分不低于 {gold_min_score}，售后率不高于 {gold_max_aftersales_bps}，纠纷败诉率不高于 {gold_max_dispute_bps}，"
+        "卡密无效率不高于 {gold_max_invalid_key_bps}，超时不超过 {gold_max_sla_breaches} 次，首次响应中位数不超过 "
+        "{gold_max_response_minutes}，经营不少于 {gold_min_months}，且没有生效中的处罚（10.6）。任何一项不再满足，"
+        "金牌即取消，商家可以看到是哪一项未达标；重新满足后自动恢复。平台认证商家：运营审核通过身份或营业执照证件，"
+        "并且店铺保证金不少于 {certified_min_deposit_fen}；保证金低于该金额时认证标识不显示。",
+        "A shop is a gold shop while, over {metrics_window_days} days, all of these hold: at least "
+        "{gold_min_orders} orders, a score of at least {gold_min_score}, an after-sales rate of at most "
+        "{gold_max_aftersales_bps}, disputes lost at most {gold_max_dispute_bps}, an invalid-key rate of at most "
+        "{gold_max_invalid_key_bps}, at most {gold_max_sla_breaches} missed deadlines, a median first response "
+        "within {gold_max_response_minutes}, at least {gold_min_months} selling, and no penalty in force (10.6). "
+        "When any of them stops holding the badge is lost, and the merchant sees which figure fell short; it "
+        "comes back by itself when they hold again. A certified shop is one whose identity or business documents "
+        "an operator approved and whose deposit is at least {certified_min_deposit_fen}; below that the badge is "
+        "not shown.",
+    ),
+    _c(
+        "10.6",
+        "自动处罚",
+        "Automatic penalties",
+        "以下处罚按指标自动执行，每项都写明依据的条款和触发它的数字，并在指标恢复后自动解除。"
+        "卡密无效率和纠纷败诉率只在 {metrics_window_days} 天内售出至少 {penalty_min_keys} 张卡密、"
+        "或有至少 {penalty_min_orders} 笔订单时计算。卡密无效率达到 {warn_invalid_key_bps}：警告，并在店铺页面公示；"
+        "纠纷败诉率达到 {demote_dispute_bps}：搜索排序降权；某个商品的卡密无效率达到 {delist_invalid_key_bps}："
+        "该商品下架（频繁发无效卡密）；纠纷败诉率达到 {freeze_payouts_dispute_bps}：冻结提现；"
+        "卡密无效率达到 {freeze_shop_invalid_key_bps}：冻结店铺。4.5 的超时警告也是这样的处罚，"
+        "30 天内超时少于 {sla_breaches_to_warn_shop} 次时解除。商家可以对处罚申诉一次，由运营复核：维持或撤销；"
+        "撤销后，同一规则在 {metrics_window_days} 天内不再对同一对象自动处罚。",
+        "These penalties follow from the figures by themselves; each cites its clause and the figures that "
+        "triggered it, and lifts by itself when the figures recover. Invalid-key rates and disputes lost count "
+        "only once a shop (or product) has sold at least {penalty_min_keys} keys, or had at least "
+        "{penalty_min_orders} orders, in {metrics_window_days} days. An invalid-key rate of {warn_invalid_key_bps} "
+        "or more: a warning, shown on the shop's page. Disputes lost of {demote_dispute_bps} or more: the shop's "
+        "listings are demoted in search. A product's own invalid-key rate of {delist_invalid_key_bps} or more: "
+        "the product is delisted (it often sends invalid keys). Disputes lost of {freeze_payouts_dispute_bps} or "
+        "more: payouts are frozen. An invalid-key rate of {freeze_shop_invalid_key_bps} or more: the shop is "
+        "frozen. The SLA warning of 4.5 is one of these penalties too, and lifts once fewer than "
+        "{sla_breaches_to_warn_shop} deadlines were missed in 30 days. A merchant may appeal a penalty once, to "
+        "an operator, who upholds or overturns it; once overturned, the same rule does not penalise the same "
+        "shop or product by itself again for {metrics_window_days} days.",
     ),
 )

@@ -13,17 +13,20 @@ from django.utils.translation import gettext_lazy as _
 
 from kameng.core.templatetags.money import format_fen
 
-UNITS = ("minutes", "hours", "days", "fen", "bps", "count", "bytes")
+UNITS = ("minutes", "hours", "days", "months", "fen", "bps", "count", "bytes", "stars")
 
 UNIT_LABELS = {
     "minutes": _("minutes"),
     "hours": _("hours"),
     "days": _("days"),
+    "months": _("months"),
     "fen": _("fen"),
     # 1 basis point = 0.01 %: a rate in whole numbers (300 = 3%).
     "bps": _("basis points"),
     "count": _("count"),
     "bytes": _("bytes"),
+    # Review stars in hundredths (450 = 4.50 stars): a score in whole numbers.
+    "stars": _("stars"),
 }
 
 
@@ -53,6 +56,9 @@ def show_value(unit: str, value: int) -> str:
         # As a percentage, in whole numbers only (no float): 300 → 3%, 250 → 2.5%, 5 → 0.05%.
         whole, hundredths = divmod(value, 100)
         return f"{whole}.{hundredths:02d}".rstrip("0").rstrip(".") + "%"
+    if unit == "stars":
+        whole, hundredths = divmod(value, 100)
+        return f"{whole}.{hundredths:02d}"
     if unit == "bytes":
         for size, suffix in ((1024 * 1024, "MB"), (1024, "KB")):
             if value >= size and value % size == 0:
@@ -98,6 +104,30 @@ PARAMS: tuple[ParamSpec, ...] = (
         "new_account_order_max_fen", 200_000, 100, 100_000_000, "fen", "10.3", _("Largest order of a new account")
     ),
     ParamSpec("new_shop_days", 30, 0, 365, "days", "10.3", _("A shop counts as new for")),
+    # Shop figures and score (10.4), badges (10.5), penalties (10.6).
+    ParamSpec("metrics_window_days", 90, 7, 365, "days", "10.4", _("Window of a shop's figures")),
+    ParamSpec("score_prior_stars", 450, 100, 500, "stars", "10.4", _("Score: the stars a new shop starts from")),
+    ParamSpec("score_prior_reviews", 20, 0, 10_000, "count", "10.4", _("Score: how many reviews that start weighs")),
+    ParamSpec("gold_min_orders", 100, 0, 1_000_000, "count", "10.5", _("Gold shop: orders in the window, at least")),
+    ParamSpec("gold_min_score", 480, 100, 500, "stars", "10.5", _("Gold shop: score, at least")),
+    ParamSpec("gold_max_aftersales_bps", 300, 0, 10_000, "bps", "10.5", _("Gold shop: after-sales rate, at most")),
+    ParamSpec("gold_max_dispute_bps", 50, 0, 10_000, "bps", "10.5", _("Gold shop: disputes lost, at most")),
+    ParamSpec("gold_max_invalid_key_bps", 100, 0, 10_000, "bps", "10.5", _("Gold shop: invalid-key rate, at most")),
+    ParamSpec("gold_max_sla_breaches", 0, 0, 1000, "count", "10.5", _("Gold shop: missed deadlines, at most")),
+    ParamSpec(
+        "gold_max_response_minutes", 120, 1, 10_080, "minutes", "10.5", _("Gold shop: median first response, at most")
+    ),
+    ParamSpec("gold_min_months", 3, 0, 120, "months", "10.5", _("Gold shop: months selling, at least")),
+    ParamSpec(
+        "certified_min_deposit_fen", 50_000, 0, 100_000_000, "fen", "10.5", _("Certified shop: deposit held, at least")
+    ),
+    ParamSpec("penalty_min_orders", 20, 1, 1_000_000, "count", "10.6", _("Penalties: orders before rates count")),
+    ParamSpec("penalty_min_keys", 20, 1, 1_000_000, "count", "10.6", _("Penalties: keys sold before rates count")),
+    ParamSpec("warn_invalid_key_bps", 300, 1, 10_000, "bps", "10.6", _("Warning: invalid-key rate from")),
+    ParamSpec("demote_dispute_bps", 200, 1, 10_000, "bps", "10.6", _("Demoted in search: disputes lost from")),
+    ParamSpec("delist_invalid_key_bps", 1000, 1, 10_000, "bps", "10.6", _("Product delisted: its invalid keys from")),
+    ParamSpec("freeze_payouts_dispute_bps", 500, 1, 10_000, "bps", "10.6", _("Payouts frozen: disputes lost from")),
+    ParamSpec("freeze_shop_invalid_key_bps", 2000, 1, 10_000, "bps", "10.6", _("Shop frozen: invalid-key rate from")),
 )
 
 PARAM_BY_NAME: dict[str, ParamSpec] = {p.name: p for p in PARAMS}

@@ -25,9 +25,18 @@ class Shop(models.Model):
     certified = models.BooleanField(default=False)
     certified_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # What the reputation rules last concluded (rules 10.4–10.6), kept here so that search can
+    # sort and filter by trust without reading every shop's figures. Written only by
+    # ``services.set_trust``, from ``kameng.reputation``'s evaluation.
+    trust_score = models.PositiveIntegerField(null=True, blank=True)  # hundredths of a star
+    is_gold = models.BooleanField(default=False)  # 金牌商家
+    shows_certified = models.BooleanField(default=False)  # 平台认证商家: certified and deposit held
+    demoted = models.BooleanField(default=False)  # a penalty demotes its listings in search
+    payouts_frozen = models.BooleanField(default=False)  # a penalty froze its payouts
+    trust_updated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["status"])]
+        indexes = [models.Index(fields=["status"]), models.Index(fields=["-trust_score"], name="shop_trust_score")]
         # Names are compared case-insensitively ("ABC" and "abc" are the same shop to a buyer).
         constraints = [models.UniqueConstraint(Lower("name"), name="shop_name_ci_unique")]
 

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import re
 import secrets
+from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -176,22 +178,70 @@ def change_shop_status(*, operator: User, shop_id: int, to_status: str, reason: 
     return shop
 
 
-def warn_shop_by_rule(*, shop_id: int, reason: str) -> Shop | None:
-    """A rule of the after-sales rulebook puts an active shop on warning (no operator involved).
-    Returns None when the shop is not active (already warned, frozen or banned): nothing changes."""
+SEVERITY = {ShopStatus.ACTIVE: 0, ShopStatus.WARNED: 1, ShopStatus.FROZEN: 2, ShopStatus.BANNED: 3}
+
+
+def _imposed_by_rule(shop: Shop, status: str, *, before: ShopStatusChange | None = None) -> ShopStatusChange | None:
+    """The rule's change that put the shop in ``status`` (the newest change into it that made the
+    shop stricter), or None when an operator put it there. A rule's lifting back to a status it
+    found does not count: it only restored what was there."""
+    changes = shop.status_changes.filter(to_status=status).exclude(from_status=F("to_status"))
+    if before is not None:
+        changes = changes.filter(at__lte=before.at).exclude(pk=before.pk)
+    for change in changes:
+        if change.changed_by_id is not None:
+            return None
+        if SEVERITY[change.to_status] > SEVERITY[change.from_status]:
+            return change
+    return None
+
+
+def set_status_by_rule(*, shop_id: int, to_status: str, reason: str) -> Shop | None:
+    """An automatic penalty (4.5, 10.6) warns or freezes a shop, or lifts what a rule set, with no
+    operator involved. A rule only ever makes an active or warned shop stricter, and only lifts a
+    status a rule set (an operator's warning or freeze stays until an operator lifts it). Returns
+    None when nothing changes."""
     reason = _clean_reason(reason)
     with transaction.atomic():
         shop = Shop.objects.select_for_update().filter(pk=shop_id).first()
-        if shop is None or shop.status != ShopStatus.ACTIVE:
+        if shop is None or shop.status == to_status:
             return None
-        action_for(from_status=shop.status, to_status=ShopStatus.WARNED, role="system")
-        shop.status = ShopStatus.WARNED
+        if SEVERITY[to_status] > SEVERITY[shop.status]:
+            if shop.status not in (ShopStatus.ACTIVE, ShopStatus.WARNED):
+                return None
+        else:
+            imposed = _imposed_by_rule(shop, shop.status)
+            if imposed is None:
+                return None
+            # Never below where the rule found the shop, when an operator had put it there.
+            floor = imposed.from_status
+            if SEVERITY[floor] > SEVERITY[to_status] and _imposed_by_rule(shop, floor, before=imposed) is None:
+                to_status = floor
+        if shop.status == to_status:
+            return None
+        action_for(from_status=shop.status, to_status=to_status, role="system")
+        from_status = shop.status
+        shop.status = to_status
         shop.status_reason = reason
         shop.save(update_fields=["status", "status_reason"])
         ShopStatusChange.objects.create(
-            shop=shop, from_status=ShopStatus.ACTIVE, to_status=ShopStatus.WARNED, reason=reason, changed_by=None
+            shop=shop, from_status=from_status, to_status=to_status, reason=reason, changed_by=None
         )
     return shop
+
+
+def set_trust(*, shop_id: int, trust_score: int | None, is_gold: bool, shows_certified: bool, at: datetime) -> None:
+    """What ``kameng.reputation`` concluded for the shop (10.4, 10.5), for search and the badges."""
+    Shop.objects.filter(pk=shop_id).update(
+        trust_score=trust_score, is_gold=is_gold, shows_certified=shows_certified, trust_updated_at=at
+    )
+
+
+def set_penalty_flags(*, shop_id: int, demoted: bool, payouts_frozen: bool) -> None:
+    """What the shop's open penalties (10.6) mean for search and payouts."""
+    Shop.objects.filter(pk=shop_id).exclude(demoted=demoted, payouts_frozen=payouts_frozen).update(
+        demoted=demoted, payouts_frozen=payouts_frozen
+    )
 
 
 def set_shop_certification(*, operator: User, shop_id: int, certified: bool, reason: str) -> Shop:

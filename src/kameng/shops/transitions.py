@@ -2,8 +2,9 @@
 
 ``TRANSITIONS[(from_status, to_status, actor_role)] = action``. Two services apply it, each under
 the shop's row lock and each writing a ShopStatusChange record: ``kameng.shops.services.change_shop_status``
-(an operator's decision) and ``warn_shop_by_rule`` (the ``system`` role: rule 4.5 warns an active shop
-by itself, recorded with no ``changed_by``). Nothing else assigns ``Shop.status``. A ban is lifted to
+(an operator's decision) and ``set_status_by_rule`` (the ``system`` role: an automatic penalty of
+rules 4.5 / 10.6 warns or freezes a shop by itself and lifts what a rule set, recorded with no
+``changed_by``). Nothing else assigns ``Shop.status``. A ban is lifted to
 *frozen*, never straight back to selling, so a second look is always needed before a banned shop
 trades again.
 """
@@ -28,8 +29,14 @@ TRANSITIONS: dict[tuple[str, str, str], str] = {
     (F, W, OP): "unfreeze_with_warning",
     (F, B, OP): "ban",
     (B, F, OP): "lift_ban",
-    # The after-sales rulebook (4.5) warns a shop that misses too many deadlines, by itself.
+    # Automatic penalties (4.5, 10.6) warn or freeze a shop by themselves, and lift by themselves
+    # when the figures recover; ``set_status_by_rule`` lifts only what a rule set.
     (A, W, "system"): "warn_by_rule",
+    (A, F, "system"): "freeze_by_rule",
+    (W, F, "system"): "freeze_by_rule",
+    (W, A, "system"): "lift_warning_by_rule",
+    (F, W, "system"): "lift_freeze_by_rule",
+    (F, A, "system"): "lift_freeze_by_rule",
 }
 
 

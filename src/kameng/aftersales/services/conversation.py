@@ -11,7 +11,7 @@ from kameng.accounts.models import User
 from kameng.aftersales.models import PLATFORM_STATES, Case, CaseState, Message
 from kameng.aftersales.permissions import locked_case, role_on
 from kameng.aftersales.services.inputs import clean_text
-from kameng.aftersales.services.steps import Effects, flush, notify_case
+from kameng.aftersales.services.steps import Effects, flush, note_first_response, notify_case
 from kameng.aftersales.transitions import AGENT, BUYER, MERCHANT
 from kameng.core.errors import DomainError
 from kameng.rulebook import selectors as rulebook
@@ -20,6 +20,8 @@ from kameng.timeline.services import NewEvent
 
 def add_message(case: Case, author: User, role: str, text: str, *, effects: Effects, now: datetime) -> Message:
     message = Message.objects.create(case=case, author=author, author_role=role, text=text, created_at=now)
+    if role == MERCHANT:
+        note_first_response(case, now)
     effects.case_events.append(NewEvent("case.message", {"message": message.pk, "text": text}, author))
     return message
 

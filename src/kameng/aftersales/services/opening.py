@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from kameng.accounts.models import Role, User
 from kameng.aftersales import facts as case_facts
-from kameng.aftersales import tags
+from kameng.aftersales import figures, tags
 from kameng.aftersales.models import OPEN_STATES, Case, CaseState, Demand
 from kameng.aftersales.permissions import fast_refund_reason
 from kameng.aftersales.services.conversation import add_message, attach_files
@@ -211,6 +211,7 @@ def open_case(
                 "case.awaiting_merchant",
                 due=timezone.localtime(case.due_at).strftime("%Y-%m-%d %H:%M"),
             )
+        figures.report(case)  # the new case counts towards its shop's figures (10.4)
         append_events(stream=case.stream, events=effects.case_events, new_stream=True)
         append_events(stream=order.stream, events=effects.order_events)
     return case

@@ -150,7 +150,8 @@ def rule(
         if not is_appeal:
             case.ruled_by = agent
         case.assigned_agent = agent
-        case.save(update_fields=["ruled_by", "assigned_agent"])
+        case.responsible = responsible
+        case.save(update_fields=["ruled_by", "assigned_agent", "responsible"])
         apply_step(
             case,
             action,
@@ -213,6 +214,7 @@ def rule_overdue(*, case_id: int, now: datetime) -> str | None:
             execute_remedy(
                 case, remedy=remedy, amount_fen=amount, step=f"ruling:{ruling.pk}", note=text, effects=effects
             )
+            case.responsible = Party.MERCHANT
             apply_step(
                 case,
                 "rule_on_records",

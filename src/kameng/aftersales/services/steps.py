@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from kameng.accounts.models import User
-from kameng.aftersales import tags
+from kameng.aftersales import figures, tags
 from kameng.aftersales.models import FREEZING_STATES, OPEN_STATES, Case, CaseState, Offer
 from kameng.aftersales.permissions import guard_ok
 from kameng.aftersales.transitions import BUYER, MERCHANT, OUT_OF_ORDER, SYSTEM, Step, next_offer_state, step_for
@@ -144,6 +144,8 @@ def apply_step(
         case.closed_at = now
     if step.to == CaseState.CLOSED_SILENT:
         case.reopen_until = now + book.hours("reopen_window_hours")
+    if role == MERCHANT:
+        note_first_response(case, now, save=False)
     case.updated_at = now
     if effects.defer:
         effects.saved.append(case)
@@ -174,6 +176,16 @@ def apply_step(
     return step.clause
 
 
+def note_first_response(case: Case, now: datetime, *, save: bool = True) -> None:
+    """The merchant's first step or message on the case: the response time of 10.4."""
+    if case.first_response_at is not None:
+        return
+    case.first_response_at = now
+    case.response_s = max(int((now - case.opened_at).total_seconds()), 0)
+    if save:
+        case.save(update_fields=["first_response_at", "response_s"])
+
+
 def lapse_open_offers(case_ids: list[int]) -> None:
     """The (locked) cases left the offer stage without the buyer's answer (the merchant granted the
     demand, the buyer withdrew or went to the platform, the clock ran out): their open offers
@@ -186,7 +198,9 @@ def lapse_open_offers(case_ids: list[int]) -> None:
 
 
 def flush(case: Case, effects: Effects) -> None:
-    """Timeline heads are the last locks of a step: case stream, then order stream."""
+    """The end of a step: what it changed in the shop's figures (``figures.report``), then the
+    timeline heads, the last locks of a step: case stream, then order stream."""
+    figures.report(case)
     if effects.case_events:
         append_events(stream=case.stream, events=effects.case_events)
     if effects.order_events:

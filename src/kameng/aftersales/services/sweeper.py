@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db import connection, transaction
-from django.db.models import Count
 from django.utils import timezone
 
-from kameng.aftersales import tags
+from kameng.aftersales import figures, tags
 from kameng.aftersales.models import FREEZING_STATES, OPEN_STATES, Case, CaseState, SlaBreach
 from kameng.aftersales.permissions import locked_case
 from kameng.aftersales.services.platform import sweep_overdue_rulings
@@ -31,8 +30,6 @@ from kameng.aftersales.services.steps import (
 from kameng.aftersales.transitions import BUYER, MERCHANT, SYSTEM
 from kameng.notifications.services import notify_many
 from kameng.orders import money
-from kameng.rulebook import selectors as rulebook
-from kameng.shops.models import ShopStatus
 from kameng.timeline.services import append_to_streams
 
 log = logging.getLogger(__name__)
@@ -73,7 +70,6 @@ def _expire_one(case_id: int, now: datetime) -> str | None:
             case.sla_breached = True
             case.save(update_fields=["sla_breached"])
             SlaBreach.objects.create(shop_id=case.shop_id, case=case, created_at=now)
-            _warn_shops_if_needed([case], now=now)
         flush(case, effects)
         return before
 
@@ -88,6 +84,7 @@ _STEP_FIELDS = [
     "reopen_until",
     "updated_at",
     "sla_breached",
+    "counted",
 ]
 
 
@@ -153,11 +150,12 @@ def _expire_chunk(queryset, limit: int, now: datetime) -> list[str] | None:
                 streams.setdefault(case.stream, []).extend(step.case_events)
                 streams.setdefault(f"order:{case.order_id}", []).extend(step.order_events)
                 befores.append(before)
+            reports = figures.take(effects.saved)
             _save_steps(effects.saved)
             lapse_open_offers(effects.lapse_offers_of)
             if breaches:
                 SlaBreach.objects.bulk_create(breaches)
-                _warn_shops_if_needed([b.case for b in breaches], now=now)
+            figures.send(reports)  # the shop warnings of rule 4.5 follow from these (reputation)
             tags.sync_many(effects.saved)
             notify_many(effects.notices)
             for stream, events in money.release_holds(refs=closing).items():
@@ -172,27 +170,6 @@ def _expire_chunk(queryset, limit: int, now: datetime) -> list[str] | None:
     except Exception:
         log.exception("case sweep: a chunk failed; going through its cases one by one")
         return None
-
-
-def _warn_shops_if_needed(cases: list[Case], *, now: datetime) -> None:
-    """Rule 4.5 for every active shop of this chunk's breaches, with one count query."""
-    from kameng.shops.services import warn_shop_by_rule
-
-    active = {case.shop_id: case for case in cases if case.shop.status == ShopStatus.ACTIVE}
-    if not active:
-        return
-    counts = dict(
-        SlaBreach.objects.filter(shop_id__in=active, created_at__gte=now - timedelta(days=30))
-        .values_list("shop_id")
-        .annotate(n=Count("pk"))
-        .values_list("shop_id", "n")
-    )
-    for shop_id, case in sorted(active.items()):
-        limit = rulebook.version(case.rulebook_id).params["sla_breaches_to_warn_shop"]
-        if counts.get(shop_id, 0) >= limit:
-            warn_shop_by_rule(
-                shop_id=shop_id, reason=f"{counts[shop_id]} after-sales deadlines missed in 30 days (rule 4.5)"
-            )
 
 
 def sweep(*, now: datetime | None = None, limit: int = 1000, chunk: int = 500, rulings: bool = True) -> SweepReport:

@@ -48,7 +48,7 @@ def test_clauses_replace_add_and_remove(operator):
     )
     assert v2.clause("3.6").body_zh == "商家 {merchant_answer_hours} 小时不答复即升级。"
     assert v2.clause("3.6").text_zh[1] == "商家 24 小时不答复即升级。"
-    assert [c.code for c in v2.clauses][-3:] == ["10.2", "10.3", "11.1"]  # numeric, not text, order
+    assert [c.code for c in v2.clauses][-3:] == ["10.5", "10.6", "11.1"]  # numeric, not text, order
     v3 = publish(operator, clauses=[{"code": "2.4", "remove": True}, {"code": "5.6", "remove": True}])
     with pytest.raises(DomainError):
         v3.clause("2.4")

@@ -75,9 +75,11 @@ def test_operator_lists_and_changes_status(operator, shop):
 
 def test_operator_history_shows_an_automatic_warning(operator, shop):
     # A warning by rule (4.5) has no operator: the history answers it with changed_by_id null.
-    from kameng.shops.services import warn_shop_by_rule
+    from kameng.shops.services import set_status_by_rule
 
-    warn_shop_by_rule(shop_id=shop.pk, reason="3 after-sales deadlines missed in 30 days (rule 4.5)")
+    set_status_by_rule(
+        shop_id=shop.pk, to_status="warned", reason="3 after-sales deadlines missed in 30 days (rule 4.5)"
+    )
     r = ApiClient(operator).get(f"/api/v1/shops/operator/shops/{shop.pk}/history")
     assert r.status_code == 200, r.content
     [change] = r.json()

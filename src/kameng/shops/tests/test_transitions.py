@@ -14,22 +14,37 @@ ALL = list(itertools.product(ShopStatus.values, ShopStatus.values, Role.values))
 def test_table_only_names_known_states_and_operator_or_the_rulebook():
     for (src, dst, role), action in TRANSITIONS.items():
         assert src in ShopStatus.values and dst in ShopStatus.values and src != dst
-        assert (role == Role.OPERATOR and action) or (role, src, dst) == ("system", "active", "warned")
+        assert action and role in (Role.OPERATOR, "system")
+    # A rule never bans, and never touches a banned shop.
+    assert not [k for k in TRANSITIONS if k[2] == "system" and ShopStatus.BANNED in k[:2]]
 
 
 @pytest.mark.parametrize(("src", "dst", "role"), sorted(TRANSITIONS))
 def test_every_allowed_transition_applies_and_is_recorded(src, dst, role, shop, operator):
     shop.status = src
     shop.save()
-    if role == "system":  # the after-sales rulebook warns a shop by itself (rule 4.5)
-        services.warn_shop_by_rule(shop_id=shop.pk, reason="rule 3.2")
+    if role == "system":  # an automatic penalty (4.5, 10.6); lifting needs a rule to have set it
+        if services.SEVERITY[dst] < services.SEVERITY[src]:
+            ShopStatusChange.objects.create(shop=shop, from_status="active", to_status=src, reason="by rule")
+        services.set_status_by_rule(shop_id=shop.pk, to_status=dst, reason="rule 3.2")
         operator = None
     else:
         services.change_shop_status(operator=operator, shop_id=shop.pk, to_status=dst, reason="rule 3.2")
     shop.refresh_from_db()
     assert shop.status == dst and shop.status_reason == "rule 3.2"
-    change = ShopStatusChange.objects.get(shop=shop)
+    change = ShopStatusChange.objects.filter(shop=shop).first()
     assert (change.from_status, change.to_status, change.changed_by) == (src, dst, operator)
+
+
+def test_a_rule_lifts_only_what_a_rule_set(shop, operator):
+    services.change_shop_status(operator=operator, shop_id=shop.pk, to_status="warned", reason="operator")
+    assert services.set_status_by_rule(shop_id=shop.pk, to_status="active", reason="recovered") is None
+    assert services.set_status_by_rule(shop_id=shop.pk, to_status="frozen", reason="10.6").status == "frozen"
+    assert services.set_status_by_rule(shop_id=shop.pk, to_status="warned", reason="recovered").status == "warned"
+    # Back at the operator's warning: a rule does not lift it.
+    assert services.set_status_by_rule(shop_id=shop.pk, to_status="active", reason="recovered") is None
+    services.change_shop_status(operator=operator, shop_id=shop.pk, to_status="banned", reason="fraud")
+    assert services.set_status_by_rule(shop_id=shop.pk, to_status="frozen", reason="10.6") is None
 
 
 @pytest.mark.parametrize(
