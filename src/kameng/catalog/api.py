@@ -31,7 +31,14 @@ optional_auth = [BearerToken(), Session(), _anonymous]
 def browse(request, filters: Query[BrowseFilter]):
     shop = shop_by_slug(slug=filters.shop) if filters.shop else None
     page = selectors.browse_products(
-        q=filters.q, category=filters.category, delivery_kind=filters.delivery_kind, shop=shop, page=filters.page
+        q=filters.q,
+        category=filters.category,
+        delivery_kind=filters.delivery_kind,
+        shop=shop,
+        sort=filters.sort,
+        gold_only=filters.gold_only,
+        certified_only=filters.certified_only,
+        page=filters.page,
     )
     return {
         "items": list(page.object_list),

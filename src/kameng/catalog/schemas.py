@@ -71,6 +71,9 @@ class ShopBriefOut(Schema):
     name: str
     status: str
     certified: bool
+    shows_certified: bool = Field(description="平台认证商家 shown: approved and the deposit holds (10.5)")
+    is_gold: bool = Field(description="金牌商家 (10.5)")
+    trust_score: int | None = Field(description="the shop's score in hundredths of a star (10.4)")
 
 
 class ProductOut(Schema):
@@ -111,3 +114,6 @@ class BrowseFilter(Schema):
     delivery_kind: DeliveryKindName | None = None
     shop: str | None = Field(None, max_length=64, description="shop slug")
     page: int = Field(1, ge=1, le=10_000)
+    sort: Literal["", "score"] = Field("", description="empty: recommended; score: the shops' scores (10.4)")
+    gold_only: bool = False
+    certified_only: bool = False

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 
 from kameng.accounts.models import Role, User
 from kameng.accounts.permissions import require_role
@@ -42,17 +42,25 @@ def _search(qs: QuerySet[Product], q: str) -> QuerySet[Product]:
     return qs
 
 
+SORTS = ("", "score")
+
+
 def browse_products(
     *,
     q: str = "",
     category: str | None = None,
     delivery_kind: str | None = None,
     shop: Shop | None = None,
+    sort: str = "",
+    gold_only: bool = False,
+    certified_only: bool = False,
     page: int | str = 1,
     per_page: int = PER_PAGE,
 ) -> Page:
-    """Published products of shops that can sell. Products a buyer can buy now come first, then
-    certified shops, then the newest."""
+    """Published products of shops that can sell. Products a buyer can buy now come first; a shop
+    a penalty demoted (10.6) comes after the others; then gold shops, certified shops and the
+    newest — or, with ``sort="score"``, the shops' scores (10.4). ``gold_only`` / ``certified_only``
+    keep the shops showing that badge (10.5)."""
     qs = Product.objects.select_related("shop").filter(published=True, shop__status__in=SELLING)
     if category:
         if category not in Category.values:
@@ -64,6 +72,12 @@ def browse_products(
         qs = qs.filter(delivery_kind=delivery_kind)
     if shop is not None:
         qs = qs.filter(shop=shop)
+    if sort not in SORTS:
+        raise DomainError("invalid_input", fields={"sort": f"one of {', '.join(s or '(empty)' for s in SORTS)}"})
+    if gold_only:
+        qs = qs.filter(shop__is_gold=True)
+    if certified_only:
+        qs = qs.filter(shop__shows_certified=True)
     q = (q or "").strip()
     if q:
         qs = _search(qs, q)
@@ -73,7 +87,12 @@ def browse_products(
             default=Value(0),
             output_field=IntegerField(),
         )
-    ).order_by("sold_out", "-shop__certified", "-created_at", "-id")
+    )
+    if sort == "score":
+        order = ["sold_out", "shop__demoted", F("shop__trust_score").desc(nulls_last=True), "-created_at", "-id"]
+    else:
+        order = ["sold_out", "shop__demoted", "-shop__is_gold", "-shop__shows_certified", "-created_at", "-id"]
+    qs = qs.order_by(*order)
     return Paginator(qs, per_page).get_page(page)
 
 

@@ -27,11 +27,30 @@ def browse(request):
     q = (request.GET.get("q") or "").strip()[:100]
     category = _choice(request.GET.get("category"), Category.values)
     kind = _choice(request.GET.get("kind"), DeliveryKind.values)
-    page = selectors.browse_products(q=q, category=category, delivery_kind=kind, page=request.GET.get("page") or 1)
+    sort = _choice(request.GET.get("sort"), selectors.SORTS)
+    gold, certified = request.GET.get("gold") == "1", request.GET.get("certified") == "1"
+    page = selectors.browse_products(
+        q=q,
+        category=category,
+        delivery_kind=kind,
+        sort=sort,
+        gold_only=gold,
+        certified_only=certified,
+        page=request.GET.get("page") or 1,
+    )
     return render(
         request,
         "catalog/browse.html",
-        {"page": page, "q": q, "category": category, "kind": kind, "categories": Category.choices},
+        {
+            "page": page,
+            "q": q,
+            "category": category,
+            "kind": kind,
+            "sort": sort,
+            "gold": gold,
+            "certified": certified,
+            "categories": Category.choices,
+        },
     )
 
 

@@ -7,7 +7,17 @@ from ninja import Path, Router
 
 from kameng.accounts.auth import api_auth
 from kameng.reputation import selectors, services
-from kameng.reputation.schemas import MAX_ID, HideIn, ReviewIn, ReviewOut, TextIn
+from kameng.reputation.schemas import (
+    MAX_ID,
+    DashboardOut,
+    DecisionIn,
+    HideIn,
+    PenaltyOut,
+    ReviewIn,
+    ReviewOut,
+    TextIn,
+    TrustOut,
+)
 from kameng.shops.selectors import shop_by_slug
 
 router = Router(tags=["reviews"])
@@ -80,4 +90,102 @@ def reply(request, payload: TextIn, review_id: int = _id()):
 def hide(request, payload: HideIn, review_id: int = _id()):
     return _one(
         services.hide_review(operator=request.auth, review_id=review_id, clause=payload.clause, reason=payload.reason)
+    )
+
+
+# --- trust (10.4–10.6) ------------------------------------------------------------------------------
+
+
+def _trust(shop, evaluation) -> dict:
+    from kameng.reputation.selectors import Figures
+
+    f = evaluation.figures
+    dims = {k: None if v is None else round(v * 100) for k, v in f.dimensions.items()}
+    return {
+        "shop_id": shop.pk,
+        "window_days": f.window_days,
+        "since": f.since.isoformat(),
+        "until": f.until.isoformat(),
+        "score": f.score_x100,
+        "score_described": dims["described"],
+        "score_delivery": dims["delivery"],
+        "score_service": dims["service"],
+        "reviews": f.reviews,
+        "orders": f.orders,
+        "keys_sold": f.keys_sold,
+        "cases": f.cases,
+        "aftersales_rate_bps": Figures.bps(f.aftersales_rate),
+        "dispute_rate_bps": Figures.bps(f.dispute_rate),
+        "invalid_key_rate_bps": Figures.bps(f.invalid_key_rate),
+        "median_first_response_s": f.median_response_s,
+        "sla_breaches": f.sla_breaches,
+        "months_selling": f.months_selling,
+        "gold": evaluation.is_gold,
+        "certified": evaluation.shows_certified,
+        "open_penalties": [p.kind for p in evaluation.penalties],
+        "sales_fen": f.sales_fen,
+        "invalid_keys": f.invalid_keys,
+        "dispute_losses": f.dispute_losses,
+    }
+
+
+@router.get("/shops/{slug}/trust", response=TrustOut, summary="A shop's trust card: figures and badges (public)")
+def shop_trust(request, slug: str):
+    from kameng.reputation import trust
+
+    shop = shop_by_slug(slug=slug)
+    return _trust(shop, trust.read(shop))
+
+
+@router.get("/mine/dashboard", auth=api_auth, response=DashboardOut, summary="My shop's figures and badges (merchant)")
+def my_dashboard(request):
+    from kameng.reputation import trust
+
+    shop = _my_shop(request.auth)
+    evaluation = trust.read(shop)
+    days = selectors.daily_figures(shop=shop, days=30)
+    return {
+        **_trust(shop, evaluation),
+        "gold_criteria": [c.as_dict() for c in evaluation.gold],
+        "certified_criteria": [c.as_dict() for c in evaluation.certified],
+        "days": [{"day": d.isoformat(), **row} for d, row in days],
+    }
+
+
+def _my_shop(user):
+    from kameng.accounts.models import Role
+    from kameng.accounts.permissions import require_role
+    from kameng.core.errors import DomainError
+    from kameng.shops.selectors import shop_of_merchant
+
+    require_role(user, Role.MERCHANT)
+    shop = shop_of_merchant(user=user)
+    if shop is None:
+        raise DomainError("shop.no_shop")
+    return shop
+
+
+@router.get("/penalties", auth=api_auth, response=list[PenaltyOut], summary="Penalties: my shop's, or all (operators)")
+def penalty_list(request):
+    from kameng.accounts.models import Role
+    from kameng.reputation.models import Penalty
+
+    if request.auth.role == Role.OPERATOR:
+        return list(Penalty.objects.order_by("-started_at")[:200])
+    return list(Penalty.objects.filter(shop=_my_shop(request.auth)).order_by("-started_at")[:200])
+
+
+@router.post("/penalties/{penalty_id}/appeal", auth=api_auth, response=PenaltyOut, summary="Appeal a penalty, once")
+def penalty_appeal(request, payload: TextIn, penalty_id: int = _id()):
+    from kameng.reputation import penalties
+
+    return penalties.appeal_penalty(merchant=request.auth, penalty_id=penalty_id, text=payload.text)
+
+
+@router.post("/penalties/{penalty_id}/decide", auth=api_auth, response=PenaltyOut, summary="Decide an appeal")
+def penalty_decide(request, payload: DecisionIn, penalty_id: int = _id()):
+    from kameng.reputation import penalties
+
+    return penalties.decide_appeal(
+        operator=request.auth, penalty_id=penalty_id, uphold=payload.uphold, note=payload.note
     )

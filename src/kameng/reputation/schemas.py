@@ -54,3 +54,70 @@ class ReviewOut(Schema):
     follow_up: FollowUpOut | None
     counted: bool = Field(description="whether it counts towards the shop's score (rule 10.2)")
     excluded_because: str | None
+
+
+class CriterionOut(Schema):
+    code: str
+    value: float | None = Field(description="the shop's figure (rates in basis points, score in hundredths)")
+    threshold: int = Field(description="the rulebook's threshold, in the same unit")
+    holds: bool
+
+
+class TrustOut(Schema):
+    """A shop's trust card (10.4, 10.5): figures over the rulebook's window."""
+
+    shop_id: int
+    window_days: int
+    since: str
+    until: str
+    score: int | None = Field(description="hundredths of a star, Bayesian-smoothed (10.4)")
+    score_described: int | None
+    score_delivery: int | None
+    score_service: int | None
+    reviews: int
+    orders: int
+    keys_sold: int
+    cases: int
+    aftersales_rate_bps: int | None
+    dispute_rate_bps: int | None
+    invalid_key_rate_bps: int | None
+    median_first_response_s: int | None
+    sla_breaches: int
+    months_selling: int
+    gold: bool
+    certified: bool
+    open_penalties: list[str] = Field(description="kinds of the penalties in force")
+
+
+class DashboardOut(TrustOut):
+    """The merchant's view: every badge criterion and the day-by-day counters."""
+
+    sales_fen: int
+    invalid_keys: int
+    dispute_losses: int
+    gold_criteria: list[CriterionOut]
+    certified_criteria: list[CriterionOut]
+    days: list[dict] = Field(description="one object per day, oldest first: day and every counter")
+
+
+class PenaltyOut(Schema):
+    id: int
+    shop_id: int
+    product_id: int | None
+    rule: str
+    kind: str
+    clause: str
+    figures: dict
+    state: str
+    started_at: datetime
+    ended_at: datetime | None
+    end_figures: dict
+    appeal_text: str
+    appealed_at: datetime | None
+    decision_note: str
+    decided_at: datetime | None
+
+
+class DecisionIn(In):
+    uphold: bool
+    note: str = Field(..., min_length=1, max_length=500)

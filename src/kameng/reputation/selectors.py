@@ -278,3 +278,22 @@ def daily_figures(*, shop: Shop, days: int, now: datetime | None = None) -> list
         row = rows.get(day, {})
         out.append((day, {c: int(row.get(c, 0)) for c in MetricDay.COUNTERS}))
     return out
+
+
+def daily_response(*, shop: Shop, days: int, now: datetime | None = None) -> dict[date, int]:
+    """Day a case was opened → the median seconds to the merchant's first answer on that day's cases."""
+    from kameng.reputation.metrics import day_of
+
+    until = day_of(now or timezone.now())
+    since = until - timedelta(days=days - 1)
+    by_day: dict[date, list[int]] = {}
+    for opened_at, seconds in Case.objects.filter(
+        shop_id=shop.pk, opened_at__gte=_start_of(since), response_s__isnull=False
+    ).values_list("opened_at", "response_s"):
+        by_day.setdefault(day_of(opened_at), []).append(seconds)
+    out = {}
+    for day, values in by_day.items():
+        values.sort()
+        n = len(values)
+        out[day] = sum(values[(n - 1) // 2 : n // 2 + 1]) // len(values[(n - 1) // 2 : n // 2 + 1])
+    return out

@@ -110,3 +110,108 @@ def hide(request, review_id: int):
     except DomainError as err:
         messages.error(request, err.message)
     return redirect("reputation:operator_reviews")
+
+
+# --- the merchant's dashboard and the operators' appeals (10.4–10.6) --------------------------------
+
+DASHBOARD_DAYS = 30
+
+
+def _dashboard_series(shop):
+    from decimal import Decimal
+
+    days = selectors.daily_figures(shop=shop, days=DASHBOARD_DAYS)
+    response = selectors.daily_response(shop=shop, days=DASHBOARD_DAYS)
+
+    def pct(num, den):
+        return None if not den else round(Decimal(100 * num) / den, 2)
+
+    labels = [d.isoformat() for d, _row in days]
+    volume = [
+        {"label": _("Orders"), "values": [row["orders"] for _d, row in days], "unit": ""},
+        {"label": _("Revenue (yuan)"), "values": [Decimal(row["sales_fen"]) / 100 for _d, row in days], "unit": "¥"},
+    ]
+    rates = [
+        {"label": _("After-sales rate"), "values": [pct(r["cases"], r["orders"]) for _d, r in days], "unit": "%"},
+        {
+            "label": _("Invalid-key rate"),
+            "values": [pct(r["invalid_keys"], r["keys_sold"]) for _d, r in days],
+            "unit": "%",
+        },
+    ]
+    minutes = [
+        {
+            "label": _("Median first response (minutes)"),
+            "values": [None if d not in response else round(Decimal(response[d]) / 60, 1) for d, _row in days],
+            "unit": "min",
+        }
+    ]
+    return labels, volume, rates, minutes
+
+
+@role_required(Role.MERCHANT)
+@require_http_methods(["GET", "POST"])
+def dashboard(request):
+    """The merchant's figures, badges and penalties, with charts; loaded into the console."""
+    from kameng.aftersales.selectors import cases_for
+    from kameng.reputation import penalties, trust
+    from kameng.reputation.models import Penalty
+    from kameng.shops.selectors import shop_of_merchant
+
+    shop = shop_of_merchant(user=request.user)
+    if shop is None:
+        return render(request, "reputation/_dashboard.html", {"shop": None})
+    error = None
+    if request.method == "POST":
+        try:
+            penalties.appeal_penalty(
+                merchant=request.user, penalty_id=_int(request.POST.get("penalty")), text=request.POST.get("text", "")
+            )
+            messages.success(request, _("Your appeal was sent. The penalty stays in force until an operator decides."))
+            return redirect("shops:console")
+        except DomainError as err:
+            error = err
+    evaluation = trust.read(shop)
+    labels, volume, rates, minutes = _dashboard_series(shop)
+    ctx = {
+        "shop": shop,
+        "evaluation": evaluation,
+        "f": evaluation.figures,
+        "labels": labels,
+        "volume": volume,
+        "rates": rates,
+        "minutes": minutes,
+        "penalties": Penalty.objects.filter(shop=shop).select_related("product")[:20],
+        "open_cases": cases_for(request.user, open_only=True).order_by("due_at")[:20],
+        "error": error,
+    }
+    return render(request, "reputation/_dashboard.html", ctx, status=error.status if error else 200)
+
+
+@role_required(Role.OPERATOR)
+@require_http_methods(["GET", "POST"])
+def operator_penalties(request):
+    from kameng.reputation import penalties
+    from kameng.reputation.models import Penalty, PenaltyState
+
+    error = None
+    if request.method == "POST":
+        try:
+            penalties.decide_appeal(
+                operator=request.user,
+                penalty_id=_int(request.POST.get("penalty")),
+                uphold=request.POST.get("decision") == "uphold",
+                note=request.POST.get("note", ""),
+            )
+            messages.success(request, _("Decision recorded."))
+            return redirect("reputation:operator_penalties")
+        except DomainError as err:
+            error = err
+    rows = Penalty.objects.select_related("shop", "product").order_by("-started_at")[:200]
+    appealed = [p for p in rows if p.state == PenaltyState.APPEALED]
+    return render(
+        request,
+        "reputation/operator_penalties.html",
+        {"appealed": appealed, "rows": rows, "error": error},
+        status=error.status if error else 200,
+    )

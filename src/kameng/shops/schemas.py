@@ -29,6 +29,10 @@ class ShopOut(Schema):
     certified: bool
     certified_at: datetime | None
     created_at: datetime
+    shows_certified: bool  # 平台认证商家 shown: approved and the deposit holds (10.5)
+    is_gold: bool  # 金牌商家 (10.5)
+    trust_score: int | None  # hundredths of a star (10.4)
+    demoted: bool  # a penalty demotes its listings (10.6)
 
 
 class OperatorShopOut(ShopOut):

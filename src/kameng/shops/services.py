@@ -244,6 +244,15 @@ def set_penalty_flags(*, shop_id: int, demoted: bool, payouts_frozen: bool) -> N
     )
 
 
+def deposit_holds(shop: Shop) -> bool:
+    from kameng.ledger.models import AccountKind
+    from kameng.ledger.selectors import balance_of
+    from kameng.rulebook.selectors import in_force
+
+    need = in_force().params["certified_min_deposit_fen"]
+    return balance_of(kind=AccountKind.MERCHANT_DEPOSIT, owner_id=shop.pk) >= need
+
+
 def set_shop_certification(*, operator: User, shop_id: int, certified: bool, reason: str) -> Shop:
     """平台认证商家: grant or withdraw, with the time it was granted; every change is recorded."""
     require_role(operator, Role.OPERATOR)
@@ -258,7 +267,9 @@ def set_shop_certification(*, operator: User, shop_id: int, certified: bool, rea
             raise DomainError("not_found")
         shop.certified = certified
         shop.certified_at = timezone.now() if certified else None
-        shop.save(update_fields=["certified", "certified_at"])
+        # The badge shows while the deposit holds too (10.5); reputation keeps it in step later.
+        shop.shows_certified = certified and deposit_holds(shop)
+        shop.save(update_fields=["certified", "certified_at", "shows_certified"])
         ShopStatusChange.objects.create(
             shop=shop,
             from_status=shop.status,

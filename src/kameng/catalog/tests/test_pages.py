@@ -38,7 +38,7 @@ def test_browse_search_and_chips(product, other_shop):
 
 
 def test_product_page(product, shop):
-    shop.certified = True
+    shop.certified = shop.shows_certified = True  # approved, and the deposit holds (10.5)
     shop.save()
     html = Client().get(f"/products/{product.pk}/").content.decode()
     assert product.title_zh in html and "¥9.80" in html and "平台认证商家" in html and "联系店铺" in html

@@ -67,7 +67,7 @@ def test_filters(catalog, other_shop):
 def test_in_stock_first_then_certified(catalog, shop):
     order = [p.pk for p in selectors.browse_products().object_list]
     assert order[-1] == catalog["steam"].pk  # sold out last
-    shop.certified = True
+    shop.shows_certified = True
     shop.save()
     assert next(p.pk for p in selectors.browse_products().object_list) == catalog["qb"].pk
 
