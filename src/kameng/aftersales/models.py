@@ -144,7 +144,8 @@ class Case(models.Model):
             models.Index(fields=["remind_at"], name="case_remind", condition=Q(remind_at__isnull=False)),
             models.Index(fields=["shop", "state", "due_at"]),
             models.Index(fields=["buyer", "-opened_at"]),
-            models.Index(fields=["shop", "opened_at"], name="case_shop_opened"),
+            # The trust card's median first response reads only this index (INCLUDE on PostgreSQL).
+            models.Index(fields=["shop", "opened_at"], name="case_shop_opened", include=["response_s"]),
             models.Index(fields=["assigned_agent", "state", "due_at"]),
         ]
 

@@ -98,7 +98,8 @@ class MetricDay(models.Model):
     the case was opened; orders on the day they were paid; keys on the day they were handed over;
     reviews on the day they were posted."""
 
-    shop = models.ForeignKey("shops.Shop", on_delete=models.PROTECT, related_name="+")
+    # No index of its own: the unique constraint (shop, product, day) leads with it.
+    shop = models.ForeignKey("shops.Shop", on_delete=models.PROTECT, related_name="+", db_index=False)
     product_id = models.BigIntegerField()  # 0: the whole shop
     day = models.DateField()
     orders = models.BigIntegerField(default=0)

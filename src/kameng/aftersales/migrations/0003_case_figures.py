@@ -78,7 +78,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="case",
-            index=models.Index(fields=["shop", "opened_at"], name="case_shop_opened"),
+            index=models.Index(fields=["shop", "opened_at"], include=["response_s"], name="case_shop_opened"),
         ),
         migrations.RunPython(fill_in, migrations.RunPython.noop),
     ]

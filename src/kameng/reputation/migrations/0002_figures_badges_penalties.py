@@ -77,7 +77,7 @@ class Migration(migrations.Migration):
                 ("stars_service", models.BigIntegerField(default=0)),
                 (
                     "shop",
-                    models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name="+", to="shops.shop"),
+                    models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name="+", to="shops.shop", db_index=False),
                 ),
             ],
             options={

@@ -39,3 +39,39 @@ def test_a_review_sent_twice_at_once_is_posted_once(buyer, merchant, card_produc
         2, lambda i: _outcome(lambda: services.reply_to_review(merchant=merchant, review_id=review.pk, text=f"谢{i}"))
     )
     assert errors == [] and sorted(results) == ["ok", "reviews.already_replied"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_checkouts_count_every_order_once(buyer, other_buyer, card_product):
+    """Real orders, real commits: each thread's on-commit upsert adds to the same day rows."""
+    from kameng.reputation import metrics, selectors
+    from kameng.reputation.models import MetricDay
+
+    buyers = [buyer, other_buyer]
+    results, errors = run_threads(6, lambda i: buy(buyers[i % 2], card_product).pk)
+    assert errors == [] and len(set(results)) == 6
+    assert selectors.shop_figures(shop=card_product.shop).orders == 6
+    assert MetricDay.objects.get(product_id=card_product.pk).keys_sold == 6
+    assert metrics.check() == []
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_evaluations_at_once_open_one_penalty(buyer, merchant, card_product):
+    from kameng.aftersales import services as cases
+    from kameng.reputation import trust
+    from kameng.reputation.models import BadgeChange, Penalty
+    from tests.helpers import publish_rules
+
+    publish_rules(penalty_min_keys=2, warn_invalid_key_bps=3000)
+    o1 = buy(buyer, card_product)
+    buy(buyer, card_product)
+    for okey in o1.batches.get().keys.all():
+        orders.reveal_key(buyer=buyer, order_id=o1.pk, order_key_id=okey.pk, ip="1.2.3.4", user_agent="t")
+    case = cases.open_case(buyer=buyer, order_id=o1.pk, subtype="invalid_key", demand="replace", description="x")
+    cases.accept_case(merchant=merchant, case_id=case.pk)
+    results, errors = run_threads(3, lambda i: trust.evaluate_shop(shop_id=card_product.shop_id) and i)
+    assert errors == []
+    assert Penalty.objects.filter(shop=card_product.shop, rule="invalid_keys_warning").count() == 1
+    assert BadgeChange.objects.filter(shop=card_product.shop).count() <= 1
