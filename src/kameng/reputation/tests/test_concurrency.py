@@ -71,7 +71,7 @@ def test_two_evaluations_at_once_open_one_penalty(buyer, merchant, card_product)
         orders.reveal_key(buyer=buyer, order_id=o1.pk, order_key_id=okey.pk, ip="1.2.3.4", user_agent="t")
     case = cases.open_case(buyer=buyer, order_id=o1.pk, subtype="invalid_key", demand="replace", description="x")
     cases.accept_case(merchant=merchant, case_id=case.pk)
-    results, errors = run_threads(3, lambda i: trust.evaluate_shop(shop_id=card_product.shop_id) and i)
+    _results, errors = run_threads(3, lambda i: trust.evaluate_shop(shop_id=card_product.shop_id) and i)
     assert errors == []
     assert Penalty.objects.filter(shop=card_product.shop, rule="invalid_keys_warning").count() == 1
     assert BadgeChange.objects.filter(shop=card_product.shop).count() <= 1
