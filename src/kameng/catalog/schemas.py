@@ -73,7 +73,10 @@ class ShopBriefOut(Schema):
     certified: bool
     shows_certified: bool = Field(description="平台认证商家 shown: approved and the deposit holds (10.5)")
     is_gold: bool = Field(description="金牌商家 (10.5)")
-    trust_score: int | None = Field(description="the shop's score in hundredths of a star (10.4)")
+    trust_score: int | None = Field(
+        description="the shop's score in hundredths of a star (10.4); with no reviews, the prior alone"
+    )
+    trust_reviews: int = Field(description="reviews counted in the score's window")
 
 
 class ProductOut(Schema):

@@ -3,7 +3,7 @@ Thin: parse, call one service or selector, shape."""
 
 from __future__ import annotations
 
-from ninja import Path, Router
+from ninja import Path, Query, Router
 
 from kameng.accounts.auth import api_auth
 from kameng.reputation import selectors, services
@@ -25,6 +25,9 @@ router = Router(tags=["reviews"])
 
 def _id():
     return Path(..., ge=1, le=MAX_ID)
+
+
+_PAGE = Query(1, ge=1, le=10_000, description="page number, from 1")
 
 
 def _out(row: selectors.ReviewRow) -> dict:
@@ -58,9 +61,10 @@ def _one(review) -> dict:
     return _out(selectors.rows([review])[0])
 
 
-@router.get("/shops/{slug}", response=list[ReviewOut], summary="A shop's reviews, newest first (public)")
-def of_shop(request, slug: str):
-    return [_out(row) for row in selectors.reviews_of_shop(shop=shop_by_slug(slug=slug))]
+@router.get("/shops/{slug}", response=list[ReviewOut], summary="A shop's reviews, newest first (public), 20 a page")
+def of_shop(request, slug: str, page: int = _PAGE):
+    found = selectors.reviews_of_shop(shop=shop_by_slug(slug=slug), page=page, per_page=20)
+    return [_out(row) for row in found.rows]
 
 
 @router.post("/orders/{order_id}", auth=api_auth, response={201: ReviewOut}, summary="Review my completed order")
@@ -76,9 +80,9 @@ def follow_up(request, payload: TextIn, review_id: int = _id()):
     return 201, _one(item.review)
 
 
-@router.get("/mine", auth=api_auth, response=list[ReviewOut], summary="Reviews of my shop (merchant)")
-def of_my_shop(request):
-    return [_out(row) for row in selectors.reviews_for_merchant(merchant=request.auth)]
+@router.get("/mine", auth=api_auth, response=list[ReviewOut], summary="Reviews of my shop (merchant), 20 a page")
+def of_my_shop(request, page: int = _PAGE):
+    return [_out(row) for row in selectors.reviews_for_merchant(merchant=request.auth, page=page).rows]
 
 
 @router.post("/{review_id}/reply", auth=api_auth, response=ReviewOut, summary="The shop's one reply (merchant)")

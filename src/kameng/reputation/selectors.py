@@ -61,18 +61,36 @@ def rows(reviews) -> list[ReviewRow]:
     return [ReviewRow(r, marks.get(r.pk)) for r in reviews]
 
 
-def reviews_of_shop(*, shop: Shop, limit: int = 50) -> list[ReviewRow]:
-    """The shop's reviews for its public page, newest first, hidden ones included (the page
-    shows only the clause they were hidden under)."""
-    return rows(_public(Review.objects.filter(shop=shop))[:limit])
+@dataclass(frozen=True)
+class ReviewPage:
+    rows: list[ReviewRow]
+    page: int
+    has_next: bool
 
 
-def reviews_for_merchant(*, merchant: User, limit: int = 200) -> list[ReviewRow]:
+REVIEWS_PER_PAGE = 10
+
+
+def _page(qs: QuerySet[Review], page: int, per_page: int) -> ReviewPage:
+    """One page, newest first; one row more than a page is read to know whether another follows."""
+    page = max(1, page)
+    start = (page - 1) * per_page
+    got = list(_public(qs)[start : start + per_page + 1])
+    return ReviewPage(rows(got[:per_page]), page, len(got) > per_page)
+
+
+def reviews_of_shop(*, shop: Shop, page: int = 1, per_page: int = REVIEWS_PER_PAGE) -> ReviewPage:
+    """The shop's reviews for its public page, hidden ones included (the page shows only the
+    clause they were hidden under)."""
+    return _page(Review.objects.filter(shop=shop), page, per_page)
+
+
+def reviews_for_merchant(*, merchant: User, page: int = 1, per_page: int = 20) -> ReviewPage:
     require_role(merchant, Role.MERCHANT)
     shop = getattr(merchant, "shop", None)
     if shop is None:
         raise DomainError("shop.no_shop")
-    return rows(_public(Review.objects.filter(shop=shop))[:limit])
+    return _page(Review.objects.filter(shop=shop), page, per_page)
 
 
 def reviews_for_operator(*, operator: User, limit: int = 200) -> list[ReviewRow]:

@@ -109,6 +109,7 @@ def _evaluate_locked(shop: Shop, now: datetime) -> Evaluation:
     set_trust(
         shop_id=shop.pk,
         trust_score=figures.score_x100,
+        trust_reviews=figures.reviews,
         is_gold=evaluation.is_gold,
         shows_certified=evaluation.shows_certified,
         at=now,

@@ -60,18 +60,28 @@ def order_review(request, order_id: int):
 
 
 @require_GET
+def _page_number(request) -> int:
+    """?page=N from a link; anything else is the first page."""
+    value = request.GET.get("page", "")
+    return min(int(value), 10_000) if value.isdigit() and int(value) > 0 else 1
+
+
 def shop_reviews(request, slug: str):
     shop = shop_by_slug(slug=slug)
     template = "reputation/_shop_reviews.html" if request.htmx else "reputation/shop_reviews.html"
-    return render(request, template, {"shop": shop, "rows": selectors.reviews_of_shop(shop=shop)})
+    found = selectors.reviews_of_shop(shop=shop, page=_page_number(request))
+    return render(
+        request,
+        template,
+        {"shop": shop, "found": found, "rows": found.rows, "more_only": bool(request.htmx) and found.page > 1},
+    )
 
 
 @role_required(Role.MERCHANT)
 @require_GET
 def console_reviews(request):
-    return render(
-        request, "reputation/console_reviews.html", {"rows": selectors.reviews_for_merchant(merchant=request.user)}
-    )
+    found = selectors.reviews_for_merchant(merchant=request.user, page=_page_number(request))
+    return render(request, "reputation/console_reviews.html", {"found": found, "rows": found.rows})
 
 
 @role_required(Role.MERCHANT)

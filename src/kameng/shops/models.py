@@ -29,6 +29,7 @@ class Shop(models.Model):
     # sort and filter by trust without reading every shop's figures. Written only by
     # ``services.set_trust``, from ``kameng.reputation``'s evaluation.
     trust_score = models.PositiveIntegerField(null=True, blank=True)  # hundredths of a star
+    trust_reviews = models.PositiveIntegerField(default=0)  # reviews behind the score (none: the prior alone)
     is_gold = models.BooleanField(default=False)  # 金牌商家
     shows_certified = models.BooleanField(default=False)  # 平台认证商家: certified and deposit held
     demoted = models.BooleanField(default=False)  # a penalty demotes its listings in search

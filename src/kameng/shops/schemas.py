@@ -31,7 +31,8 @@ class ShopOut(Schema):
     created_at: datetime
     shows_certified: bool  # 平台认证商家 shown: approved and the deposit holds (10.5)
     is_gold: bool  # 金牌商家 (10.5)
-    trust_score: int | None  # hundredths of a star (10.4)
+    trust_score: int | None  # hundredths of a star (10.4); with no reviews, the prior alone
+    trust_reviews: int  # reviews counted in the score's window
     demoted: bool  # a penalty demotes its listings (10.6)
 
 

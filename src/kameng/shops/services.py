@@ -230,10 +230,16 @@ def set_status_by_rule(*, shop_id: int, to_status: str, reason: str) -> Shop | N
     return shop
 
 
-def set_trust(*, shop_id: int, trust_score: int | None, is_gold: bool, shows_certified: bool, at: datetime) -> None:
+def set_trust(
+    *, shop_id: int, trust_score: int | None, trust_reviews: int, is_gold: bool, shows_certified: bool, at: datetime
+) -> None:
     """What ``kameng.reputation`` concluded for the shop (10.4, 10.5), for search and the badges."""
     Shop.objects.filter(pk=shop_id).update(
-        trust_score=trust_score, is_gold=is_gold, shows_certified=shows_certified, trust_updated_at=at
+        trust_score=trust_score,
+        trust_reviews=trust_reviews,
+        is_gold=is_gold,
+        shows_certified=shows_certified,
+        trust_updated_at=at,
     )
 
 

@@ -40,6 +40,17 @@ def test_demo_seeds_three_kinds_of_shop_and_all_delivery_kinds(capsys):
     assert Review.objects.filter(buyer__username="buyer").count() == 1
     assert ShopApplication.objects.get().state == ShopApplication.State.SUBMITTED
 
+    # 星辰数卡's back-dated history earns its badges by rule 10.5, and the counters agree with the
+    # records; the other two shops earn neither.
+    from kameng.reputation import metrics
+
+    assert metrics.check() == []
+    for shop in Shop.objects.all():
+        shop.refresh_from_db()
+    xingchen, xiaolu, sufa = (Shop.objects.get(owner__username=u) for u in ("xingchen", "xiaolu", "sufa"))
+    assert xingchen.is_gold and xingchen.shows_certified and xingchen.trust_score >= 480
+    assert not (xiaolu.is_gold or xiaolu.shows_certified or sufa.is_gold or sufa.shows_certified)
+
     # Running it again changes nothing.
     counts = (User.objects.count(), Product.objects.count(), CardKey.objects.count())
     call_command("demo", no_serve=True)

@@ -127,5 +127,6 @@ def test_ledger_check_reports_money_that_entered_through_the_sandbox(buyer, sand
 def test_the_demo_switches_the_sandbox_on_for_itself(no_gateway, monkeypatch):
     monkeypatch.setenv("KAMENG_PAYMENT_GATEWAYS", "")
     call_command("demo", no_serve=True, stdout=io.StringIO(), stderr=io.StringIO())
-    assert Payment.objects.filter(gateway="sandbox", status="paid").count() == 3  # buyer, buyer2 and the shop applicant
+    # buyer, buyer2, the shop applicant and 星辰数卡's four regular customers
+    assert Payment.objects.filter(gateway="sandbox", status="paid").count() == 7
     assert os.environ["KAMENG_PAYMENT_GATEWAYS"] == "sandbox"  # for the worker the demo starts

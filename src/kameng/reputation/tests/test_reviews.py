@@ -155,7 +155,7 @@ def test_excluded_reviews_stay_visible_with_a_mark(buyer, other_buyer, agent, ca
     )
     r1 = services.post_review(buyer=other_buyer, order_id=honest.pk, **STARS)
     r2 = services.post_review(buyer=buyer, order_id=blamed.pk, stars_described=1, stars_delivery=1, stars_service=1)
-    marks = {row.review.pk: row.excluded for row in selectors.reviews_of_shop(shop=honest.shop)}
+    marks = {row.review.pk: row.excluded for row in selectors.reviews_of_shop(shop=honest.shop).rows}
     assert marks == {r1.pk: None, r2.pk: selectors.BUYER_RESPONSIBLE}
     page = Client().get(f"/shops/{honest.shop.slug}/reviews/").content.decode()
     assert "不计入店铺评分" in page
@@ -221,3 +221,29 @@ def test_the_review_form_on_the_order_page(buyer, done_order):
     product = ProductFactory(shop=done_order.shop)
     assert product  # the shop page itself links its reviews
     assert f"/shops/{done_order.shop.slug}/reviews/" in Client().get(f"/shops/{done_order.shop.slug}/").content.decode()
+
+
+def test_a_shops_reviews_come_a_page_at_a_time(buyer, card_product, api_client):
+    """Seen in the demo: a shop with 81 reviews printed all of them on its page. Ten a page, the
+    next ten appended by "More reviews"; the API pages by 20; a bad page number is refused."""
+    from kameng.inventory.services import import_card_keys
+
+    import_card_keys(
+        user=card_product.shop.owner, product_id=card_product.pk, text="\n".join(f"PAGE{n:04d},PW{n}" for n in range(12))
+    )
+    for n in range(12):
+        order = orders.confirm_receipt(buyer=buyer, order_id=buy(buyer, card_product).pk)
+        services.post_review(buyer=buyer, order_id=order.pk, text=f"第{n}条", **STARS)
+    slug = card_product.shop.slug
+    first = Client().get(f"/shops/{slug}/reviews/", headers={"HX-Request": "true"}).content.decode()
+    assert first.count('data-testid="review"') == 10 and "第11条" in first and "第1条" not in first
+    assert 'data-testid="more-reviews"' in first and "?page=2" in first
+    more = Client().get(f"/shops/{slug}/reviews/?page=2", headers={"HX-Request": "true"}).content.decode()
+    assert more.count('data-testid="review"') == 2 and "第0条" in more
+    assert 'id="shop-reviews"' not in more and "more-reviews" not in more  # appended where the button was
+    assert Client().get(f"/shops/{slug}/reviews/?page=x").status_code == 200  # a bad link: the first page
+    page = selectors.reviews_of_shop(shop=card_product.shop, page=2, per_page=5)
+    assert [r.review.text for r in page.rows] == [f"第{n}条" for n in (6, 5, 4, 3, 2)] and page.has_next
+    assert len(api_client().get(f"/api/v1/reviews/shops/{slug}").json()) == 12
+    assert api_client().get(f"/api/v1/reviews/shops/{slug}?page=2").json() == []
+    assert_error(api_client().get(f"/api/v1/reviews/shops/{slug}?page=0"), 422)

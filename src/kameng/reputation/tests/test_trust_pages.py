@@ -44,6 +44,21 @@ def test_the_trust_card_shows_the_figures_on_the_shop_and_product_pages(buyer, c
         assert 'data-testid="trust-card"' in html
         # (20 × 4.50 + 5) / 21 on each of the three figures
         assert "★ 4.52" in html and "到账很快" in html and "售后率" in html, url
+    trust.evaluate_shop(shop_id=shop.pk)
+    assert "★ 4.52 <span class=\"muted\">(1)</span>" in Client().get("/products/").content.decode()
+
+
+def test_a_shop_without_reviews_shows_no_score(card_product):
+    """Seen in the demo: a new shop with no reviews showed "★ 4.50", the smoothing prior, as if
+    buyers had rated it. It sorts at the prior, but the pages say it has no reviews yet."""
+    shop = card_product.shop
+    trust.evaluate_shop(shop_id=shop.pk)
+    shop.refresh_from_db()
+    assert (shop.trust_score, shop.trust_reviews) == (450, 0)
+    for url in (f"/shops/{shop.slug}/", f"/products/{card_product.pk}/", "/products/"):
+        html = Client().get(url).content.decode()
+        assert "★ 4.50" not in html and "暂无评价" in html, url
+    assert Client().get("/api/v1/catalog/products").json()["items"][0]["shop"]["trust_reviews"] == 0
 
 
 def test_search_sorts_and_filters_by_trust(db):

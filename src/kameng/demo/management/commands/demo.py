@@ -231,6 +231,19 @@ SHOPS = {
 }
 
 
+# 星辰数卡's history (``seed_history``): enough orders and reviews for rule 10.5's thresholds.
+HISTORY_ORDERS = 120
+HISTORY_DAYS = 85
+REGULARS = ["老顾客阿杰", "老顾客小美", "老顾客大刘", "老顾客晓晨"]
+REVIEW_TEXTS = [
+    "秒发货，卡密直接能用。",
+    "第三次买了，一直很稳。",
+    "到账快，客服回复也快。",
+    "价格实在，充值成功。",
+    "卡密有效，好评。",
+]
+
+
 def _random_code(prefix: str) -> str:
     # Digits only, with leading zeros kept, like real point-card numbers.
     return prefix + "".join(secrets.choice("0123456789") for _ in range(14))
@@ -268,6 +281,7 @@ class Command(BaseCommand):
             self.stdout.write("Demo data already present; not seeding again.")
         else:
             self.seed()
+            self.count_history()
             self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.print_logins(host, port)
         if not no_serve:
@@ -339,6 +353,7 @@ class Command(BaseCommand):
             if spec.get("warn"):
                 change_shop_status(operator=operator, shop_id=shop.pk, to_status="warned", reason=spec["warn"])
         self.seed_money_and_orders(users)
+        self.seed_history(users)
         self.seed_after_sales(users)
 
     def seed_money_and_orders(self, users) -> None:
@@ -373,6 +388,95 @@ class Command(BaseCommand):
             buyer_fields={"character": "白银之手-李四"},
             idempotency_key="demo-3",
         )
+
+    def seed_history(self, users) -> None:
+        """星辰数卡's last three months: regular customers' orders, confirmed, most of them reviewed,
+        so its public figures earn 金牌商家 by rule 10.5 the way any shop would, and a deposit held,
+        so its certification shows (10.5). Written through the services, then moved back in time
+        (like the shops' ages) and counted again from the records by ``metrics.rebuild``, which is
+        what ``kameng metrics rebuild`` does."""
+        import random
+
+        from kameng.accounts.services import create_user
+        from kameng.catalog.models import Product
+        from kameng.inventory.services import import_card_keys
+        from kameng.orders.funds import pay_deposit
+        from kameng.orders.models import DeliveryBatch, Order
+        from kameng.orders.services import confirm_receipt, place_order
+        from kameng.payments.gateways.sandbox import notification_params
+        from kameng.payments.services import handle_notification, sandbox_decide, start_topup
+        from kameng.reputation.models import Review
+        from kameng.reputation.services import post_review
+
+        merchant = users["xingchen"]
+        shop = merchant.shop
+        rng = random.Random(2026)  # the same history on every fresh database
+        products = list(Product.objects.filter(shop=shop, delivery_kind="card_key").order_by("pk"))
+        for product in products:
+            lines = [f"{_random_code(f'9{product.pk}')},{secrets.token_hex(4).upper()}" for _ in range(HISTORY_ORDERS)]
+            import_card_keys(user=merchant, product_id=product.pk, text="\r\n".join(lines))
+        regulars = []
+        for n, name in enumerate(REGULARS, start=1):
+            regular = create_user(
+                username=f"regular{n}", password=secrets.token_urlsafe(16), role="buyer", display_name=name
+            )
+            payment = start_topup(buyer=regular, amount_fen=500_000, gateway="sandbox")
+            charge = sandbox_decide(out_trade_no=payment.out_trade_no, succeeded=True)
+            handle_notification(gateway="sandbox", params=notification_params(charge), remote_addr="127.0.0.1")
+            regulars.append(regular)
+        for n in range(HISTORY_ORDERS):
+            buyer = regulars[n % len(regulars)]
+            product = products[rng.randrange(len(products))]
+            placed = place_order(
+                buyer=buyer, product_id=product.pk, quantity=1, buyer_fields=None, idempotency_key=f"demo-history-{n}"
+            )
+            order_id = placed.order.pk
+            confirm_receipt(buyer=buyer, order_id=order_id)
+            if n % 3 != 2:  # two in three buyers leave a review, nearly all of them happy
+                stars = 4 if n % 17 == 0 else 5
+                post_review(
+                    buyer=buyer,
+                    order_id=order_id,
+                    stars_described=5,
+                    stars_delivery=5,
+                    stars_service=stars,
+                    text=REVIEW_TEXTS[n % len(REVIEW_TEXTS)],
+                    tags=["key_valid", "fast_delivery"] if stars == 5 else ["key_valid"],
+                )
+            # Spread over the window, newest last; everything after payment keeps its spacing.
+            shift = timedelta(days=HISTORY_DAYS * (HISTORY_ORDERS - n) / HISTORY_ORDERS, minutes=rng.randrange(600))
+            self.move_back(
+                Order.objects.filter(pk=order_id),
+                shift,
+                "created_at",
+                "payment_due_at",
+                "paid_at",
+                "delivery_due_at",
+                "delivered_at",
+                "completed_at",
+            )
+            self.move_back(
+                DeliveryBatch.objects.filter(order_id=order_id), shift, "delivered_at", "confirm_due_at", "settled_at"
+            )
+            self.move_back(Review.objects.filter(order_id=order_id), shift, "created_at")
+        pay_deposit(merchant=merchant, amount_fen=100_000, request_id="demo-deposit")
+
+    def count_history(self) -> None:
+        """Once the seed has committed (and its acts have added to the counters as they do), the
+        figures are counted again from the records, back-dated history included, and the shops'
+        badges and penalties evaluated on them."""
+        from kameng.reputation import metrics, trust
+        from kameng.shops.models import Shop
+
+        metrics.rebuild()
+        for shop_id in Shop.objects.order_by("pk").values_list("pk", flat=True):
+            trust.evaluate_shop(shop_id=shop_id)
+
+    @staticmethod
+    def move_back(queryset, shift: timedelta, *fields: str) -> None:
+        from django.db.models import F
+
+        queryset.update(**{name: F(name) - shift for name in fields})
 
     def seed_trust(self, users, *, reviewed_order_id: int) -> None:
         """A review of the completed order, and a shop application waiting in the operators'
