@@ -1,5 +1,6 @@
 """Issue 10 in a real browser, on the demo data: a new visitor signs up (human check, e-mailed
-confirmation), tops up, buys, confirms and reviews the shop; the review shows on the shop page. A
+confirmation), tops up, compares the gold shop's trust card with a warned shop's, searches gold
+shops only, buys from the gold one, confirms and reviews it; the review shows on the shop page. A
 second newcomer applies to open a shop with a document and the deposit, an operator approves, and
 the new merchant lists a product."""
 
@@ -73,12 +74,30 @@ def test_a_visitor_signs_up_buys_and_reviews_and_a_newcomer_opens_a_shop(page, s
     page.wait_for_load_state()
     assert User.objects.get(username="xiaoming").is_active
 
-    # 2. Top up, buy from the shop, confirm receipt.
+    # 2. Compare two shops' trust cards: the gold one and the warned one.
     _top_up(page, "100")
     page.goto(f"/shops/{shop.slug}/")
-    page.locator("[data-testid=shop-reviews]").wait_for()  # the shop's reviews load on its page
-    shot("shop-before")
-    page.goto(f"/products/{product.pk}/")
+    page.locator("[data-testid=shop-reviews] [data-testid=review]").first.wait_for()  # reviews load on the page
+    card = page.locator("[data-testid=trust-card]")
+    assert card.locator("[data-testid=gold]").count() == 1 and "★ 4.8" in card.inner_text()
+    shot("shop-gold")
+    page.goto(f"/shops/{Shop.objects.get(name='速发卡铺').slug}/")
+    card = page.locator("[data-testid=trust-card]")
+    assert card.locator("[data-testid=gold]").count() == 0 and "暂无评价" in card.inner_text()
+    shot("shop-warned")
+
+    # 3. Search for gold shops only, and buy from the gold shop.
+    page.goto("/products/")
+    page.check("[data-testid=trust-filters] input[name=gold]")
+    page.click("[data-testid=trust-filters] button[type=submit]")
+    page.wait_for_url(re.compile(r"gold=1"))
+    cards = page.locator(".product-card")
+    cards.first.wait_for()
+    assert cards.count() == Product.objects.filter(shop=shop, published=True).count()
+    assert all("星辰数卡" in text and "金牌商家" in text for text in cards.all_inner_texts())
+    shot("gold-only")
+    cards.filter(has_text=product.title_zh).click()
+    page.wait_for_url(re.compile(rf"/products/{product.pk}/$"))
     page.click("[data-testid=buy-now]")
     page.wait_for_url(re.compile(r"/orders/new/"))
     if page.locator("[data-testid=accept-terms]").count():  # the shop wrote terms: read and confirmed
@@ -88,7 +107,7 @@ def test_a_visitor_signs_up_buys_and_reviews_and_a_newcomer_opens_a_shop(page, s
     page.click("[data-testid=confirm-receipt]")
     page.wait_for_load_state()
 
-    # 3. Review it from the order page.
+    # 4. Review it from the order page.
     form = page.locator("[data-testid=review-form]")
     form.wait_for()
     form.locator("input[name=stars_service][value='4']").check()
@@ -103,7 +122,7 @@ def test_a_visitor_signs_up_buys_and_reviews_and_a_newcomer_opens_a_shop(page, s
     page.locator("[data-testid=shop-reviews] >> text=到账很快，卡密能用。").wait_for()
     shot("shop-with-review")
 
-    # 4. A newcomer (who has bought nothing) applies to open a shop.
+    # 5. A newcomer (who has bought nothing) applies to open a shop.
     page.context.clear_cookies()
     newcomer = User.objects.create_user(username="laowang", password="Lao-wang-2026!", role=Role.BUYER)
     _log_in(page, "laowang", "Lao-wang-2026!")
@@ -125,7 +144,7 @@ def test_a_visitor_signs_up_buys_and_reviews_and_a_newcomer_opens_a_shop(page, s
     application = ShopApplication.objects.get(applicant=newcomer)
     assert balance_of(kind=AccountKind.APPLICATION_DEPOSIT, owner_id=application.pk) == 50_000
 
-    # 5. The operator approves it from the queue.
+    # 6. The operator approves it from the queue.
     page.context.clear_cookies()
     _log_in(page, "operator")
     page.goto("/operator/applications/")
@@ -138,7 +157,7 @@ def test_a_visitor_signs_up_buys_and_reviews_and_a_newcomer_opens_a_shop(page, s
     assert new_shop.slug == "laowangdianka"
     assert balance_of(kind=AccountKind.MERCHANT_DEPOSIT, owner_id=new_shop.pk) == 50_000
 
-    # 6. The new merchant lists a product.
+    # 7. The new merchant lists a product.
     page.context.clear_cookies()
     _log_in(page, "laowang", "Lao-wang-2026!")
     page.goto("/console/products/new/")
