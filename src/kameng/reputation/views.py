@@ -168,9 +168,11 @@ def dashboard(request):
     from kameng.reputation.models import Penalty
     from kameng.shops.selectors import shop_of_merchant
 
+    # Loaded into the console by htmx; visited directly (a link, no JavaScript), a page of its own.
+    template = "reputation/_dashboard.html" if request.htmx else "reputation/dashboard.html"
     shop = shop_of_merchant(user=request.user)
     if shop is None:
-        return render(request, "reputation/_dashboard.html", {"shop": None})
+        return render(request, template, {"shop": None})
     error = None
     if request.method == "POST":
         try:
@@ -195,7 +197,7 @@ def dashboard(request):
         "open_cases": cases_for(request.user, open_only=True).order_by("due_at")[:20],
         "error": error,
     }
-    return render(request, "reputation/_dashboard.html", ctx, status=error.status if error else 200)
+    return render(request, template, ctx, status=error.status if error else 200)
 
 
 @role_required(Role.OPERATOR)

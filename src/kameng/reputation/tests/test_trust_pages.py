@@ -85,8 +85,13 @@ def test_the_dashboard_shows_charts_criteria_and_takes_an_appeal(buyer, merchant
     upheld_invalid_key(buyer, merchant, o1)
     trust.evaluate_shop(shop_id=card_product.shop_id)
     c = login(merchant)
-    html = c.get("/console/dashboard/").content.decode()
+    html = c.get("/console/dashboard/", headers={"HX-Request": "true"}).content.decode()
     assert html.count('class="chart"') == 3 and "chart-volume-series" in html
+    assert "<html" not in html  # the fragment the console loads
+    # Visited directly (the console's no-JavaScript link), it is a page with the site around it,
+    # and its appeal form posts here, not to whatever page embeds it.
+    page = c.get("/console/dashboard/").content.decode()
+    assert "<html" in page and page.count('class="chart"') == 3 and 'action="/console/dashboard/"' in page
     assert 'data-code="invalid_key_rate" data-holds="0"' in html and 'data-code="orders" data-holds="1"' in html
     assert 'data-testid="penalty-row"' in html and "50.00%" in html
     assert 'hx-get="/console/dashboard/"' in c.get("/console/").content.decode()
