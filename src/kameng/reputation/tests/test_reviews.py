@@ -229,7 +229,9 @@ def test_a_shops_reviews_come_a_page_at_a_time(buyer, card_product, api_client):
     from kameng.inventory.services import import_card_keys
 
     import_card_keys(
-        user=card_product.shop.owner, product_id=card_product.pk, text="\n".join(f"PAGE{n:04d},PW{n}" for n in range(12))
+        user=card_product.shop.owner,
+        product_id=card_product.pk,
+        text="\n".join(f"PAGE{n:04d},PW{n}" for n in range(12)),
     )
     for n in range(12):
         order = orders.confirm_receipt(buyer=buyer, order_id=buy(buyer, card_product).pk)

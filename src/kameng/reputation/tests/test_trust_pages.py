@@ -45,7 +45,7 @@ def test_the_trust_card_shows_the_figures_on_the_shop_and_product_pages(buyer, c
         # (20 × 4.50 + 5) / 21 on each of the three figures
         assert "★ 4.52" in html and "到账很快" in html and "售后率" in html, url
     trust.evaluate_shop(shop_id=shop.pk)
-    assert "★ 4.52 <span class=\"muted\">(1)</span>" in Client().get("/products/").content.decode()
+    assert '★ 4.52 <span class="muted">(1)</span>' in Client().get("/products/").content.decode()
 
 
 def test_a_shop_without_reviews_shows_no_score(card_product):
