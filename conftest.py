@@ -27,6 +27,16 @@ def _sandbox_gateway(settings):
 
 
 @pytest.fixture(autouse=True)
+def _sms_outbox(settings):
+    """Text messages are kept in ``kameng.accounts.sms.outbox``, as Django keeps mail in
+    ``mail.outbox``."""
+    from kameng.accounts import sms
+
+    settings.KAMENG_SMS_BACKEND = "locmem"
+    sms.outbox.clear()
+
+
+@pytest.fixture(autouse=True)
 def _postgres_marker(request):
     """Tests marked `postgres` race real threads against PostgreSQL; on SQLite they are skipped
     (CI runs the suite on both)."""

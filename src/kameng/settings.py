@@ -292,6 +292,14 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Text messages for phone sign-up (``kameng.accounts.sms``): console (logged), locmem or http.
+KAMENG_SMS_BACKEND = os.environ.get("KAMENG_SMS_BACKEND", "console")
+KAMENG_SMS_URL = os.environ.get("KAMENG_SMS_URL", "")
+KAMENG_SMS_KEY = os.environ.get("KAMENG_SMS_KEY", "")
+KAMENG_SMS_TIMEOUT_S = float(os.environ.get("KAMENG_SMS_TIMEOUT_S", "5"))
+KAMENG_PHONE_CODE_MINUTES = 10  # a sign-up code's life
+KAMENG_PHONE_CODE_ATTEMPTS = 5  # wrong tries before the code is void
+KAMENG_PHONE_CODE_RESEND_S = 60  # at least this long between two codes to one number
 EMAIL_BACKEND = os.environ.get("KAMENG_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("KAMENG_EMAIL_FROM", "Kameng <noreply@kameng.local>")
 # With the SMTP backend: where to send (sign-up confirmations, sign-in links, notifications).

@@ -5,9 +5,12 @@ from ninja import Router
 from kameng.accounts import human_check, services
 from kameng.accounts.permissions import require_login
 from kameng.accounts.schemas import (
+    AcceptedOut,
     ChallengeOut,
     IssuedTokenOut,
     LoginIn,
+    PhoneCodeIn,
+    PhoneIn,
     RegisteredOut,
     RegisterIn,
     TokenOut,
@@ -54,11 +57,13 @@ def challenge(request):
 
 @router.post("/register", auth=None, response={201: RegisteredOut}, summary="Sign up as a buyer (注册)")
 def register(request, payload: RegisterIn):
-    """The account stays inactive until the link e-mailed to `email` is followed (`POST /auth/verify`
-    with its token, or the page it opens)."""
+    """Give `email` or `phone`. The account stays inactive until the link e-mailed to `email` is
+    followed (`POST /auth/verify` with its token, or the page it opens), or the code texted to
+    `phone` is given to `POST /auth/verify-phone`."""
     user = services.register_buyer(
         username=payload.username,
         email=payload.email,
+        phone=payload.phone,
         password=payload.password,
         challenge=payload.challenge,
         answer=payload.answer,
@@ -71,3 +76,17 @@ def register(request, payload: RegisterIn):
 @router.post("/verify", auth=None, response=UserOut, summary="Confirm the e-mail address of a new account")
 def verify(request, payload: VerifyIn):
     return services.verify_email(token=payload.token)
+
+
+@router.post("/verify-phone", auth=None, response=UserOut, summary="Confirm the mobile number of a new account")
+def verify_phone(request, payload: PhoneCodeIn):
+    return services.verify_phone(phone=payload.phone, code=payload.code)
+
+
+@router.post(
+    "/verify-phone/resend", auth=None, response={202: AcceptedOut}, summary="Text a new sign-up code (one a minute)"
+)
+def resend_phone_code(request, payload: PhoneIn):
+    """Answered the same for unknown numbers, so it tells nobody which numbers have accounts."""
+    services.resend_phone_code(phone=payload.phone)
+    return 202, {"accepted": True}

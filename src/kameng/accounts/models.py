@@ -22,9 +22,16 @@ class User(AbstractUser):
     # Self-service sign-up: the account stays inactive until the e-mail link is followed.
     email_verified_at = models.DateTimeField(null=True, blank=True)
     awaiting_verification = models.BooleanField(default=False)
+    # Or by mobile number (手机号注册), confirmed with a code sent by text message. Stored as
+    # +86 and eleven digits; one account per number.
+    phone = models.CharField(_("mobile number"), max_length=20, blank=True, default="")
+    phone_verified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["role"])]
+        constraints = [
+            models.UniqueConstraint(fields=["phone"], condition=~models.Q(phone=""), name="user_phone_unique")
+        ]
 
     def __str__(self) -> str:
         return self.display_name or self.username
@@ -59,6 +66,18 @@ class SignupAttempt(models.Model):
 
     ip = models.GenericIPAddressField(null=True, blank=True, db_index=True)
     at = models.DateTimeField(default=timezone.now, db_index=True)
+
+
+class PhoneCode(models.Model):
+    """The code texted to a new account's number: only its keyed hash is kept, it lives
+    ``KAMENG_PHONE_CODE_MINUTES`` and dies after ``KAMENG_PHONE_CODE_ATTEMPTS`` wrong tries. A new
+    code replaces the old one (one row per account)."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="phone_code")
+    code_hash = models.CharField(max_length=64)
+    sent_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
 
 
 class LoginLinkRequest(models.Model):

@@ -38,7 +38,8 @@ class ChallengeOut(Schema):
 
 class RegisterIn(Schema):
     username: str = Field(..., min_length=1, max_length=150)
-    email: str = Field(..., min_length=3, max_length=254)
+    email: str = Field("", max_length=254, description="an e-mail address, or give `phone` instead")
+    phone: str = Field("", max_length=24, description="a mainland China mobile number, or give `email` instead")
     password: str = Field(..., min_length=1, max_length=256)
     challenge: str = Field(..., max_length=500)
     answer: str = Field(..., max_length=10)
@@ -52,3 +53,15 @@ class RegisteredOut(Schema):
 
 class VerifyIn(Schema):
     token: str = Field(..., max_length=500)
+
+
+class AcceptedOut(Schema):
+    accepted: bool
+
+
+class PhoneIn(Schema):
+    phone: str = Field(..., min_length=1, max_length=24)
+
+
+class PhoneCodeIn(PhoneIn):
+    code: str = Field(..., min_length=6, max_length=6, pattern="^[0-9]{6}$")

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
+import logging
+import re
 import secrets
 from collections.abc import Callable
 from datetime import timedelta
@@ -20,8 +23,8 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from kameng.accounts import human_check
-from kameng.accounts.models import ApiToken, LoginFailure, LoginLinkRequest, Role, SignupAttempt, User
+from kameng.accounts import human_check, sms
+from kameng.accounts.models import ApiToken, LoginFailure, LoginLinkRequest, PhoneCode, Role, SignupAttempt, User
 from kameng.core.errors import DomainError
 
 TOKEN_PREFIX = "km_"
@@ -61,10 +64,27 @@ VERIFY_SALT = "kameng.accounts.verify-email"
 VERIFY_MAX_AGE_S = 3 * 24 * 3600
 
 
+PHONE_RE = re.compile(r"1[3-9][0-9]{9}")
+
+
+def normalize_phone(value: object) -> str:
+    """A mainland China mobile number as typed (spaces, dashes, +86 / 0086 / 86 in front) →
+    ``+86`` and its eleven digits; anything else is refused."""
+    digits = re.sub(r"[\s\-()]", "", value if isinstance(value, str) else "")[:24]
+    for prefix in ("+86", "0086", "86"):
+        if digits.startswith(prefix) and len(digits) == len(prefix) + 11:
+            digits = digits[len(prefix) :]
+            break
+    if not PHONE_RE.fullmatch(digits):
+        raise DomainError("invalid_input", fields={"phone": "an 11-digit mainland China mobile number"})
+    return "+86" + digits
+
+
 def register_buyer(
     *,
     username: str,
-    email: str,
+    email: str = "",
+    phone: str = "",
     password: str,
     challenge: str,
     answer: str,
@@ -72,33 +92,134 @@ def register_buyer(
     ip: str | None,
     link_for: Callable[[User, str], str],
 ) -> User:
-    """注册: a buyer account, inactive until its owner follows the link e-mailed to them.
+    """注册: a buyer account with an e-mail address or a mobile number (one of the two), inactive
+    until its owner follows the link e-mailed to them or enters the code texted to them.
 
     Refused with a clear error and nothing written: a failed human check (or the hidden field a
-    script fills), too many sign-ups from this address within the hour, a malformed or taken
-    e-mail address, a taken username, a password Django's validators reject. The throttle counts
-    the accounts made from an address, so a refusal writes nothing at all."""
+    script fills), too many sign-ups from this address within the hour, neither or both of e-mail
+    and phone, a malformed or taken address or number, a taken username, a password Django's
+    validators reject. The throttle counts the accounts made from an address, so a refusal writes
+    nothing at all."""
     since = timezone.now() - timedelta(hours=1)
     if ip and SignupAttempt.objects.filter(ip=ip, at__gte=since).count() >= settings.KAMENG_SIGNUPS_PER_ADDRESS:
         raise DomainError("throttled")
     if trap or not human_check.passes(token=challenge, answer=answer):
         raise DomainError("auth.human_check_failed", fields={"answer": "wrong"})
-    email = (email or "").strip().lower()
-    try:
-        validate_email(email)
-    except ValidationError as exc:
-        raise DomainError("invalid_input", fields={"email": "an e-mail address"}) from exc
-    if User.objects.filter(email__iexact=email).exists():
-        raise DomainError("auth.email_taken", fields={"email": "taken"})
+    email = (email or "").strip().lower() if isinstance(email, str) else ""
+    phone = phone.strip() if isinstance(phone, str) else ""
+    if bool(email) == bool(phone):
+        raise DomainError("auth.contact_required", fields={"email": "or phone", "phone": "or email"})
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError as exc:
+            raise DomainError("invalid_input", fields={"email": "an e-mail address"}) from exc
+        if User.objects.filter(email__iexact=email).exists():
+            raise DomainError("auth.email_taken", fields={"email": "taken"})
+    else:
+        phone = normalize_phone(phone)
+        if User.objects.filter(phone=phone).exists():
+            raise DomainError("auth.phone_taken", fields={"phone": "taken"})
     with transaction.atomic():
         user = create_user(username=username, password=password, role=Role.BUYER, email=email)
         user.is_active = False
         user.awaiting_verification = True
-        user.save(update_fields=["is_active", "awaiting_verification"])
+        user.phone = phone
+        user.save(update_fields=["is_active", "awaiting_verification", "phone"])
         SignupAttempt.objects.create(ip=ip)  # counts accounts made from this address
-        token = signing.dumps({"u": user.pk, "e": email}, salt=VERIFY_SALT)
-        url = link_for(user, token)
-        transaction.on_commit(lambda: _send_verification(user, url))
+        if email:
+            token = signing.dumps({"u": user.pk, "e": email}, salt=VERIFY_SALT)
+            url = link_for(user, token)
+            transaction.on_commit(lambda: _send_verification(user, url))
+        else:
+            _new_phone_code(user)
+    return user
+
+
+def _code_hash(user_id: int, code: str) -> str:
+    return hmac.new(settings.SECRET_KEY.encode(), f"{user_id}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def _new_phone_code(user: User) -> None:
+    """A fresh six-digit code replaces any earlier one, and is texted after the commit."""
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    now = timezone.now()
+    PhoneCode.objects.update_or_create(
+        user=user,
+        defaults={
+            "code_hash": _code_hash(user.pk, code),
+            "sent_at": now,
+            "expires_at": now + timedelta(minutes=settings.KAMENG_PHONE_CODE_MINUTES),
+            "attempts": 0,
+        },
+    )
+    phone, minutes = user.phone, settings.KAMENG_PHONE_CODE_MINUTES
+    transaction.on_commit(lambda: _text_code(phone, code, minutes))
+
+
+def _text_code(phone: str, code: str, minutes: int) -> None:
+    with translation.override(settings.LANGUAGE_CODE):
+        text = _("[Kameng] Your sign-up code is %(code)s, valid for %(minutes)s minutes. Never tell it to anyone.") % {
+            "code": code,
+            "minutes": minutes,
+        }
+    try:
+        sms.send_sms(to=phone, text=text)
+    except sms.SmsError:
+        # The account waits; its owner asks for another code (``resend_phone_code``).
+        logging.getLogger("kameng.sms").exception("sign-up code to %s not sent", phone)
+
+
+def _awaiting_phone(phone: object) -> User | None:
+    return User.objects.filter(phone=normalize_phone(phone), awaiting_verification=True).first()
+
+
+def resend_phone_code(*, phone: object) -> None:
+    """Another code for a number still waiting to be confirmed, at most one a minute. An unknown
+    or already confirmed number is answered the same way, so nobody learns which numbers have
+    accounts."""
+    with transaction.atomic():
+        user = _awaiting_phone(phone)
+        if user is None:
+            return
+        current = PhoneCode.objects.select_for_update().filter(user=user).first()
+        if current is not None:
+            wait = settings.KAMENG_PHONE_CODE_RESEND_S - (timezone.now() - current.sent_at).total_seconds()
+            if wait > 0:
+                raise DomainError("auth.code_too_soon", seconds=int(wait) + 1)
+        _new_phone_code(user)
+
+
+def verify_phone(*, phone: object, code: object) -> User:
+    """The texted code: the account becomes active. A wrong code counts one try (kept, like a
+    failed login); the last allowed wrong try voids the code."""
+    code = code.strip() if isinstance(code, str) else ""
+    if not re.fullmatch(r"[0-9]{6}", code):
+        raise DomainError("invalid_input", fields={"code": "six digits"})
+    minutes = settings.KAMENG_PHONE_CODE_MINUTES
+    with transaction.atomic():
+        user = _awaiting_phone(phone)
+        found = None if user is None else PhoneCode.objects.select_for_update().filter(user=user).first()
+        if found is None or found.expires_at <= timezone.now():
+            raise DomainError("auth.code_expired", minutes=minutes)
+        wrong = None
+        if not hmac.compare_digest(found.code_hash, _code_hash(user.pk, code)):
+            found.attempts += 1
+            left = settings.KAMENG_PHONE_CODE_ATTEMPTS - found.attempts
+            if left > 0:
+                found.save(update_fields=["attempts"])
+                wrong = DomainError("auth.code_wrong", left=left)
+            else:
+                found.delete()
+                wrong = DomainError("auth.code_expired", minutes=minutes)
+        else:
+            found.delete()
+            user.is_active = True
+            user.awaiting_verification = False
+            user.phone_verified_at = timezone.now()
+            user.save(update_fields=["is_active", "awaiting_verification", "phone_verified_at"])
+    if wrong is not None:  # raised after the commit: the counted try stays counted
+        raise wrong
     return user
 
 
@@ -167,7 +288,10 @@ def login_with_throttle(*, username: str, password: str, ip: str | None, request
     if user is None:
         inactive = User.objects.filter(username=username, is_active=False).first()
         if inactive is not None and inactive.check_password(password):
-            raise DomainError("auth.email_unverified" if inactive.awaiting_verification else "auth.inactive")
+            if not inactive.awaiting_verification:
+                raise DomainError("auth.inactive")
+            by_phone = inactive.phone and not inactive.email
+            raise DomainError("auth.phone_unverified" if by_phone else "auth.email_unverified")
         LoginFailure.objects.create(username=username[:150], ip=ip)
         raise DomainError("auth.invalid_credentials")
     LoginFailure.objects.filter(username__iexact=username).delete()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.shortcuts import redirect, render
@@ -12,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kameng.accounts import human_check, services
-from kameng.accounts.forms import LoginForm, SignupForm, TokenForm
+from kameng.accounts.forms import LoginForm, PhoneCodeForm, SignupForm, TokenForm
 from kameng.accounts.permissions import login_required
 from kameng.accounts.selectors import client_ip, tokens_of
 from kameng.core.errors import DomainError
@@ -55,16 +56,18 @@ def login_view(request):
 
 @require_http_methods(["GET", "POST"])
 def signup_view(request):
-    """注册: a buyer account, confirmed by an e-mailed link. Every refusal shows a new question."""
+    """注册: a buyer account, confirmed by an e-mailed link or a texted code. Every refusal shows
+    a new question."""
     form = SignupForm(request.POST or None)
     error, status = None, 200
     if request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
             try:
-                services.register_buyer(
+                user = services.register_buyer(
                     username=data["username"],
                     email=data["email"],
+                    phone=data["phone"],
                     password=data["password"],
                     challenge=data["challenge"],
                     answer=data["answer"],
@@ -77,6 +80,8 @@ def signup_view(request):
             except DomainError as exc:
                 error, status = exc, exc.status
             else:
+                if user.phone:
+                    return redirect(f"{reverse('accounts:verify_phone')}?phone={user.phone[3:]}")
                 return render(request, "accounts/signup.html", {"done": True, "email": data["email"]})
         else:
             error, status = DomainError("invalid_input", fields={k: " ".join(v) for k, v in form.errors.items()}), 422
@@ -98,6 +103,37 @@ def verify_view(request, token: str):
         messages.success(request, _("Your e-mail address is confirmed. Welcome to Kameng."))
         return redirect("/")
     return render(request, "accounts/verify.html", {})
+
+
+@require_http_methods(["GET", "POST"])
+def verify_phone_view(request):
+    """The code texted at sign-up: entered here it confirms the account and logs in; the second
+    button asks for a new code."""
+    form = PhoneCodeForm(request.POST or None, initial={"phone": (request.GET.get("phone") or "")[:24]})
+    error, status, resent = None, 200, False
+    if request.method == "POST":
+        if not form.is_valid():
+            error = DomainError("invalid_input", fields={k: " ".join(v) for k, v in form.errors.items()})
+            status = error.status
+        else:
+            phone, code = form.cleaned_data["phone"], form.cleaned_data["code"]
+            try:
+                if request.POST.get("action") == "resend":
+                    services.resend_phone_code(phone=phone)
+                    resent = True
+                else:
+                    user = services.verify_phone(phone=phone, code=code)
+                    login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                    messages.success(request, _("Your mobile number is confirmed. Welcome to Kameng."))
+                    return redirect("/")
+            except DomainError as exc:
+                error, status = exc, exc.status
+    return render(
+        request,
+        "accounts/verify_phone.html",
+        {"form": form, "error": error, "resent": resent, "minutes": settings.KAMENG_PHONE_CODE_MINUTES},
+        status=status,
+    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -47,6 +47,15 @@ ERRORS: dict[str, ErrorSpec] = {
         422, _("The answer to the check question was wrong or too late. Try the new one.")
     ),
     "auth.email_unverified": ErrorSpec(403, _("Confirm your e-mail address first: follow the link we sent you.")),
+    "auth.phone_unverified": ErrorSpec(403, _("Confirm your mobile number first: enter the code we texted you.")),
+    "auth.phone_taken": ErrorSpec(409, _("An account with this mobile number already exists.")),
+    "auth.contact_required": ErrorSpec(422, _("Give an e-mail address or a mobile number (one of them).")),
+    "auth.code_wrong": ErrorSpec(422, _("That code is not right. %(left)s tries left.")),
+    "auth.code_expired": ErrorSpec(
+        410,
+        _("This code has expired or was tried too often. Ask for a new one and enter it within %(minutes)s minutes."),
+    ),
+    "auth.code_too_soon": ErrorSpec(429, _("A code was just sent. Wait %(seconds)s seconds before asking again.")),
     "auth.token_invalid": ErrorSpec(401, _("The API token is invalid, expired or revoked.")),
     "auth.role_required": ErrorSpec(403, _("This needs the role: %(role)s.")),
     # --- ledger -------------------------------------------------------------------------------
