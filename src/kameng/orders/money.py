@@ -36,6 +36,7 @@ from kameng.notifications.services import notify
 from kameng.orders import funds, rules
 from kameng.orders.delivery import advance
 from kameng.orders.models import BatchState, BuyerDebt, DeliveryBatch, MerchantDebt, Order, OrderKey, OrderState, Refund
+from kameng.orders.signals import KEYS_RELEASED
 from kameng.orders.uow import (
     available_account,
     commission_account,
@@ -44,6 +45,7 @@ from kameng.orders.uow import (
     fund_account,
     locked_order,
     record_event,
+    record_fact,
     set_batch_state,
     set_order_state,
     unit_of_work,
@@ -526,6 +528,9 @@ def recover(
                     "delivered_at": batch.delivered_at or now,
                     "confirm_due_at": now + rules.for_order(order).protection_window,
                 }
+                if batch.delivered_at is None and order.delivery_kind == "card_key":
+                    # Its keys are the buyer's now: they count as sold in the shop's figures (10.4).
+                    record_fact(KEYS_RELEASED, order, at=now, quantity=batch.quantity)
             set_batch_state(batch, "restore", **fields)
         row.recovered_fen += take
         row.save(update_fields=["recovered_fen"])

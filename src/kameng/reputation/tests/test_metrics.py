@@ -171,3 +171,27 @@ def test_a_case_counts_as_soon_as_it_opens(buyer, card_product):
     run_on_commit_callbacks()
     assert selectors.shop_figures(shop=card_product.shop).cases == 1
     assert metrics.check() == []
+
+
+def test_keys_handed_over_by_a_recovery_count_as_sold(buyer, card_product):
+    """Found by the Hypothesis machine: a refund closed a batch that was never released, a
+    recovery gave it back to the buyer (delivered now) and its keys were not counted as sold, so
+    the invalid-key rate's denominator fell short of what `metrics rebuild` counts."""
+    from kameng.orders import money
+    from kameng.orders.models import BatchState
+    from kameng.orders.tests.conftest import fund
+
+    publish_rules(batch_threshold_fen=1000)
+    fund(buyer, 100_000)
+    order = orders.place_order(
+        buyer=buyer, product_id=card_product.pk, quantity=2, buyer_fields=None, idempotency_key="r"
+    ).order
+    assert list(order.batches.order_by("seq").values_list("state", flat=True)) == ["delivered", "waiting"]
+    price = order.batches.get(seq=2).amount_fen
+    money.refund(order_id=order.pk, seqs=[2], amount_fen=price, source="t:r", reason="test")  # never released
+    money.recover(order_id=order.pk, refund_source="t:r", amount_fen=price, source="t:r:back", reason="test")
+    assert order.batches.get(seq=2).state == BatchState.DELIVERED
+    run_on_commit_callbacks()
+    assert metrics.check() == []
+    day = MetricDay.objects.get(shop_id=order.shop_id, product_id=0)
+    assert day.keys_sold == 2
