@@ -89,6 +89,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "kameng.core.middleware.NulInputMiddleware",
     "csp.middleware.CSPMiddleware",
     "kameng.core.middleware.NoStoreMiddleware",
     "kameng.core.middleware.DomainErrorMiddleware",

@@ -1,9 +1,16 @@
 from datetime import datetime
 
 from ninja import Field, Schema
+from pydantic import ConfigDict
 
 
-class LoginIn(Schema):
+class In(Schema):
+    """Request bodies: an unknown field (``"role": "operator"``) is refused, not ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class LoginIn(In):
     username: str = Field(..., min_length=1, max_length=150)
     password: str = Field(..., min_length=1, max_length=256)
     token_name: str = Field("", max_length=64)
@@ -36,7 +43,7 @@ class ChallengeOut(Schema):
     token: str = Field(..., description="Send back unchanged as `challenge`.")
 
 
-class RegisterIn(Schema):
+class RegisterIn(In):
     username: str = Field(..., min_length=1, max_length=150)
     email: str = Field("", max_length=254, description="an e-mail address, or give `phone` instead")
     phone: str = Field("", max_length=24, description="a mainland China mobile number, or give `email` instead")
@@ -51,7 +58,7 @@ class RegisteredOut(Schema):
     awaiting_verification: bool
 
 
-class VerifyIn(Schema):
+class VerifyIn(In):
     token: str = Field(..., max_length=500)
 
 
@@ -59,7 +66,7 @@ class AcceptedOut(Schema):
     accepted: bool
 
 
-class PhoneIn(Schema):
+class PhoneIn(In):
     phone: str = Field(..., min_length=1, max_length=24)
 
 

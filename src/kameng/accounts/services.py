@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from kameng.accounts import human_check, sms
 from kameng.accounts.models import ApiToken, LoginFailure, LoginLinkRequest, PhoneCode, Role, SignupAttempt, User
 from kameng.core.errors import DomainError
+from kameng.core.text import check_name
 
 TOKEN_PREFIX = "km_"
 
@@ -39,9 +40,10 @@ def create_user(
     display_name: str = "",
     check_password_strength: bool = True,
 ) -> User:
-    username = username.strip()
+    username = username.strip() if isinstance(username, str) else ""
     if not username or len(username) > 150:
         raise DomainError("invalid_input", fields={"username": "1–150 characters"})
+    check_name(username, "username")
     try:
         role = Role(role)
     except ValueError as exc:
@@ -345,6 +347,26 @@ def prune_login_failures() -> int:
     deleted, _ = LoginFailure.objects.filter(at__lt=cutoff).delete()
     LoginLinkRequest.objects.filter(at__lt=cutoff).delete()
     return deleted
+
+
+def prune_unconfirmed_signups(*, now=None, limit: int = 500) -> int:
+    """Sign-ups never confirmed within the link's life (three days) are removed, so a mistyped
+    or someone else's e-mail address or mobile number is free again for its owner. Such an
+    account has never logged in and cannot have done anything; one that somehow holds a
+    protected record is left alone."""
+    from django.db.models import ProtectedError
+
+    cutoff = (now or timezone.now()) - timedelta(seconds=VERIFY_MAX_AGE_S)
+    stale = User.objects.filter(awaiting_verification=True, is_active=False, last_login__isnull=True)
+    removed = 0
+    for user in stale.filter(date_joined__lt=cutoff).order_by("pk")[:limit]:
+        try:
+            with transaction.atomic():
+                user.delete()
+            removed += 1
+        except ProtectedError:
+            continue
+    return removed
 
 
 def hash_token(plaintext: str) -> str:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 import logging
 
-from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 
@@ -124,3 +125,70 @@ class LanguageMiddleware:
             response["Vary"] = f"{patch_vary}, Cookie" if patch_vary else "Cookie"
         translation.deactivate()
         return response
+
+
+class NulInputMiddleware:
+    """A NUL character is never meaningful in anything a person or a client sends us, and
+    PostgreSQL cannot store it in text: a request carrying one, in its path, query, form fields
+    or JSON strings, is refused (422 ``invalid_input``, naming the field) before any view runs.
+    Uploaded files are not looked at: binary files are full of NULs."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            field = _field_with_nul(request)
+        except RequestDataTooBig:
+            err = DomainError("payload_too_large")
+        except (MultiPartParserError, SuspiciousOperation):  # no boundary, cut short, too many fields …
+            err = DomainError("bad_request")
+        else:
+            if field is None:
+                return self.get_response(request)
+            err = DomainError("invalid_input", fields={field: "contains a NUL character"})
+        if is_api(request):
+            return JsonResponse(err.as_payload(), status=err.status)
+        return render_error_page(request, err)
+
+
+def _field_with_nul(request: HttpRequest) -> str | None:
+    if "\x00" in request.path:
+        return "path"
+    for name, values in request.GET.lists():
+        if "\x00" in name or any("\x00" in v for v in values):
+            return name.replace("\x00", "") or "query"
+    content_type = request.content_type or ""
+    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+        if content_type == "application/json":
+            body = request.body
+            if b"\x00" in body:
+                return "body"
+            if b"\\u0000" in body:
+                try:
+                    return _json_nul(json.loads(body), "body")
+                except ValueError:
+                    return None  # not JSON: the view says so
+        elif content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+            for name, values in request.POST.lists():
+                if "\x00" in name or any("\x00" in v for v in values):
+                    return name.replace("\x00", "") or "form"
+    return None
+
+
+def _json_nul(value, where: str) -> str | None:
+    if isinstance(value, str):
+        return where if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if "\x00" in key:
+                return where
+            found = _json_nul(item, key)
+            if found:
+                return found
+    if isinstance(value, list):
+        for item in value:
+            found = _json_nul(item, where)
+            if found:
+                return found
+    return None

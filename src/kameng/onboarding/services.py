@@ -23,6 +23,7 @@ from kameng.catalog.models import Category
 from kameng.core import uploads as checker
 from kameng.core.errors import DomainError
 from kameng.core.templatetags.money import format_fen
+from kameng.core.text import check_text
 from kameng.notifications.services import notify
 from kameng.onboarding.models import ApplicationDocument, ShopApplication
 from kameng.onboarding.transitions import APPLICANT, OPERATOR_ACTIONS, next_state
@@ -36,6 +37,7 @@ S = ShopApplication.State
 MAX_DOCUMENTS = 6
 DOCUMENT_TYPES = frozenset(checker.IMAGE_TYPES | {checker.PDF_TYPE})
 CONTACT_MAX = 120
+DEPOSIT_MAX_FEN = 1_000_000_000  # ¥10,000,000: more than any deposit, less than any column overflows
 REASON_MAX = 500
 
 
@@ -93,7 +95,7 @@ def _clean_text(value: object, field: str, *, max_len: int, min_len: int = 1) ->
         raise DomainError("invalid_input", fields={field: "required"})
     if len(text) > max_len:
         raise DomainError("invalid_input", fields={field: f"at most {max_len} characters"})
-    return text
+    return check_text(text, field)
 
 
 def _event(application: ShopApplication, kind: str, actor: User, role: str, **body) -> None:
@@ -138,6 +140,8 @@ def submit_application(
     deposit = minimum if deposit_fen is None else deposit_fen
     if not isinstance(deposit, int) or isinstance(deposit, bool) or deposit < max(minimum, 1):
         raise DomainError("onboarding.deposit_too_small", fields={"deposit_fen": "too small"}, min=format_fen(minimum))
+    if deposit > DEPOSIT_MAX_FEN:
+        raise DomainError("invalid_input", fields={"deposit_fen": f"at most {DEPOSIT_MAX_FEN} fen"})
     checked = _checked_documents(documents, book=book)
     try:
         with transaction.atomic():

@@ -29,6 +29,7 @@ from kameng.accounts.models import Role, User
 from kameng.accounts.permissions import require_role
 from kameng.aftersales.models import SlaBreach
 from kameng.core.errors import DomainError
+from kameng.core.text import check_text
 from kameng.notifications.services import notify
 from kameng.reputation.models import OPEN_PENALTY_STATES, Penalty, PenaltyKind, PenaltyState
 from kameng.reputation.selectors import Figures
@@ -320,7 +321,11 @@ def _text(value: object, name: str, *, limit: int) -> str:
     text = value.strip() if isinstance(value, str) else ""
     if not text or len(text) > limit:
         raise DomainError("invalid_input", fields={name: f"text of 1 to {limit} characters"})
-    return text
+    return check_text(text, name)
+
+
+def _is_id(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= 2**53
 
 
 def appeal_penalty(*, merchant: User, penalty_id: int, text: object, now: datetime | None = None) -> Penalty:
@@ -328,6 +333,8 @@ def appeal_penalty(*, merchant: User, penalty_id: int, text: object, now: dateti
     require_role(merchant, Role.MERCHANT)
     now = now or timezone.now()
     text = _text(text, "text", limit=2000)
+    if not _is_id(penalty_id):
+        raise DomainError("not_found")
     with transaction.atomic():
         penalty = Penalty.objects.select_for_update().filter(pk=penalty_id, shop__owner=merchant).first()
         if penalty is None:
@@ -348,6 +355,8 @@ def decide_appeal(
     if not isinstance(uphold, bool):
         raise DomainError("invalid_input", fields={"uphold": "true or false"})
     note = _text(note, "note", limit=500)
+    if not _is_id(penalty_id):
+        raise DomainError("not_found")
     with transaction.atomic():
         penalty = Penalty.objects.select_for_update().filter(pk=penalty_id).select_related("shop").first()
         if penalty is None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from ninja import Field, Schema
-from pydantic import ConfigDict, StrictInt
+from pydantic import ConfigDict, StrictBool, StrictInt
 
 MAX_ID = 2**53
 
@@ -119,5 +119,5 @@ class PenaltyOut(Schema):
 
 
 class DecisionIn(In):
-    uphold: bool
+    uphold: StrictBool  # true or false, not "yes" or 1
     note: str = Field(..., min_length=1, max_length=500)

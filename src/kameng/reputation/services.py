@@ -17,6 +17,7 @@ from kameng.accounts.models import Role, User
 from kameng.accounts.permissions import require_role
 from kameng.aftersales.selectors import closed_cases_of_order
 from kameng.core.errors import DomainError
+from kameng.core.text import check_text
 from kameng.notifications.services import notify
 from kameng.orders.selectors import order_of_buyer
 from kameng.orders.uow import locked_order
@@ -41,7 +42,7 @@ def _text(value: object, field: str, *, required: bool = False) -> str:
         raise DomainError("invalid_input", fields={field: f"text of at most {TEXT_MAX} characters"})
     if required and not text:
         raise DomainError("invalid_input", fields={field: "required"})
-    return text
+    return check_text(text, field)
 
 
 def _tags(value: object) -> list[str]:

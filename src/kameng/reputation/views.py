@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST, require_safe
 
 from kameng.accounts.models import Role
 from kameng.accounts.permissions import role_required
@@ -20,10 +20,18 @@ from kameng.shops.selectors import shop_by_slug
 
 
 def _int(value) -> object:
+    """A star count from the form; what is not a number goes on to the service, which says why."""
     try:
         return int(value)
     except (TypeError, ValueError):
         return value
+
+
+def _id(value) -> int | None:
+    """An object id from the form; anything else (``abc``, ``1.5``, ``²``, 10**20) finds nothing."""
+    value = value if isinstance(value, str) else ""
+    ok = value.isascii() and value.isdigit() and 0 < len(value) <= 15
+    return int(value) if ok else None
 
 
 @role_required(Role.BUYER)
@@ -59,13 +67,14 @@ def order_review(request, order_id: int):
     return render(request, template, ctx, status=status)
 
 
-@require_GET
 def _page_number(request) -> int:
     """?page=N from a link; anything else is the first page."""
     value = request.GET.get("page", "")
-    return min(int(value), 10_000) if value.isdigit() and int(value) > 0 else 1
+    ok = value.isascii() and value.isdigit() and len(value) <= 5 and int(value) > 0
+    return min(int(value), 10_000) if ok else 1
 
 
+@require_safe
 def shop_reviews(request, slug: str):
     shop = shop_by_slug(slug=slug)
     template = "reputation/_shop_reviews.html" if request.htmx else "reputation/shop_reviews.html"
@@ -177,7 +186,7 @@ def dashboard(request):
     if request.method == "POST":
         try:
             penalties.appeal_penalty(
-                merchant=request.user, penalty_id=_int(request.POST.get("penalty")), text=request.POST.get("text", "")
+                merchant=request.user, penalty_id=_id(request.POST.get("penalty")), text=request.POST.get("text", "")
             )
             messages.success(request, _("Your appeal was sent. The penalty stays in force until an operator decides."))
             return redirect("shops:console")
@@ -211,7 +220,7 @@ def operator_penalties(request):
         try:
             penalties.decide_appeal(
                 operator=request.user,
-                penalty_id=_int(request.POST.get("penalty")),
+                penalty_id=_id(request.POST.get("penalty")),
                 uphold=request.POST.get("decision") == "uphold",
                 note=request.POST.get("note", ""),
             )

@@ -17,6 +17,7 @@ from django.utils.text import slugify
 from kameng.accounts.models import Role, User
 from kameng.accounts.permissions import require_role
 from kameng.core.errors import DomainError
+from kameng.core.text import check_name, check_text
 from kameng.shops.models import Conversation, Message, Shop, ShopStatus, ShopStatusChange
 from kameng.shops.transitions import action_for
 
@@ -34,7 +35,7 @@ def _clean_name(name: object) -> str:
     name = " ".join(name.split())
     if len(name) > NAME_MAX:
         raise DomainError("invalid_input", fields={"name": f"at most {NAME_MAX} characters"})
-    return name
+    return check_name(name, "name")
 
 
 def _clean_description(description: object) -> str:
@@ -43,7 +44,7 @@ def _clean_description(description: object) -> str:
     description = description.strip()
     if len(description) > DESCRIPTION_MAX:
         raise DomainError("invalid_input", fields={"description": f"at most {DESCRIPTION_MAX} characters"})
-    return description
+    return check_text(description, "description")
 
 
 def _clean_reason(reason: object) -> str:
@@ -52,7 +53,7 @@ def _clean_reason(reason: object) -> str:
     reason = reason.strip()
     if len(reason) > REASON_MAX:
         raise DomainError("invalid_input", fields={"reason": f"at most {REASON_MAX} characters"})
-    return reason
+    return check_text(reason, "reason")
 
 
 def _name_taken(name: str, *, exclude_id: int | None = None) -> bool:
@@ -296,7 +297,7 @@ def _clean_body(body: object) -> str:
     body = body.strip()
     if len(body) > MESSAGE_MAX:
         raise DomainError("invalid_input", fields={"body": f"at most {MESSAGE_MAX} characters"})
-    return body
+    return check_text(body, "body")
 
 
 def _post(conversation: Conversation, sender: User, body: str) -> Message:

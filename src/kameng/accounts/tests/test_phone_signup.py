@@ -212,3 +212,25 @@ def test_the_http_backend_posts_a_signed_message_to_the_relay(relay, committed, 
     with committed():
         _by_phone(username="second", phone="13900139000")
     assert "not sent" in caplog.text and User.objects.filter(username="second", is_active=False).exists()
+
+
+def test_an_unconfirmed_sign_up_frees_its_number_and_address_after_three_days(committed):
+    """Someone signs up with a number or address that is not theirs, or mistypes it: after the
+    confirmation link's three days the periodic job removes the account and its owner can sign up."""
+    from kameng.core.periodic import REGISTRY
+
+    with committed():
+        squatter = _by_phone(username="squatter")
+        by_mail = _register(username="typo", email="owner@example.com")
+        confirmed = _by_phone(username="owner2", phone="13600136000")
+    services.verify_phone(phone="13600136000", code=_code())
+    with pytest.raises(DomainError) as err:
+        _by_phone(username="owner")
+    assert err.value.code == "auth.phone_taken"
+    later = timezone.now() + timedelta(days=3, minutes=1)
+    assert services.prune_unconfirmed_signups(now=timezone.now() + timedelta(days=2)) == 0
+    assert REGISTRY["unconfirmed_signups_pruned"](later) == 2
+    assert not User.objects.filter(pk__in=[squatter.pk, by_mail.pk]).exists()
+    assert User.objects.filter(pk=confirmed.pk, is_active=True).exists()  # a confirmed account stays
+    assert _by_phone(username="owner").phone == "+8613800138000"
+    assert _register(username="owner-mail", email="owner@example.com").email == "owner@example.com"

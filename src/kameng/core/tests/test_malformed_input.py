@@ -62,3 +62,46 @@ def test_a_2000_character_file_name_is_no_500(api_client, merchant, product):
     assert r.status_code < 500, r.content[:300]
     if r.status_code == 201:
         assert len(r.json()["filename"]) <= 255
+
+
+def test_a_nul_anywhere_in_a_request_is_refused_before_any_view(api_client, buyer, product, client):
+    """Seen in review: a NUL in a review's text, a shop name or a slug reached the database and
+    came back as a 500 (PostgreSQL cannot store NUL; the timeline refused it as a bug). Now the
+    request is refused, naming the field, and nothing runs; uploaded files are not inspected."""
+    from kameng.orders.models import Order
+
+    api = api_client(buyer)
+    before = Order.objects.count()
+    body = {"product_id": product.pk, "quantity": 1, "idempotency_key": "nul\x00key"}
+    assert_error(api.post("/api/v1/orders", body), 422, "invalid_input")
+    nested = {"product_id": product.pk, "quantity": 1, "idempotency_key": "k", "buyer_fields": {"qq": ["1\x00"]}}
+    r = api.post("/api/v1/orders", nested)
+    assert r.status_code == 422 and r.json()["error"]["fields"] == {"qq": "contains a NUL character"}
+    assert Order.objects.count() == before
+    assert_error(api.get("/api/v1/catalog/products", {"q": "卡\x00"}), 422, "invalid_input")
+    assert_error(api.get("/api/v1/shops/%00"), 422, "invalid_input")
+    page = client.post("/accounts/login/", {"username": "a\x00", "password": "x"})
+    assert page.status_code == 422 and "<html" in page.content.decode()
+    # A literal backslash-u0000 in a JSON string is six characters, not a NUL: it passes through.
+    r = api.post("/api/v1/orders", {**body, "idempotency_key": "\\u0000"})
+    assert "contains a NUL character" not in r.content.decode()
+
+
+def test_names_refuse_invisible_characters_and_texts_control_characters(shop):
+    from kameng.accounts.services import create_user
+    from kameng.core.errors import DomainError
+    from kameng.shops.services import update_shop
+
+    for name in ("ad\u202emin", "zero\u200bwidth", "bell\x07"):
+        with pytest.raises(DomainError) as err:
+            create_user(username=name, password="Kameng-2026-ok", role="buyer")
+        assert err.value.fields == {"username": "no control or invisible characters"}
+    with pytest.raises(DomainError) as err:
+        update_shop(merchant=shop.owner, name="星辰\u202e数卡", description="ok")
+    assert "name" in err.value.fields
+    with pytest.raises(DomainError):
+        update_shop(merchant=shop.owner, name=shop.name, description="bell\x07")
+    assert (
+        update_shop(merchant=shop.owner, name=shop.name, description="两行\n描述\t可以").description
+        == "两行\n描述\t可以"
+    )
