@@ -217,7 +217,7 @@ def test_the_http_backend_posts_a_signed_message_to_the_relay(relay, committed, 
 def test_an_unconfirmed_sign_up_frees_its_number_and_address_after_three_days(committed):
     """Someone signs up with a number or address that is not theirs, or mistypes it: after the
     confirmation link's three days the periodic job removes the account and its owner can sign up."""
-    from kameng.core.periodic import REGISTRY
+    from kameng.core.periodic import jobs
 
     with committed():
         squatter = _by_phone(username="squatter")
@@ -229,7 +229,7 @@ def test_an_unconfirmed_sign_up_frees_its_number_and_address_after_three_days(co
     assert err.value.code == "auth.phone_taken"
     later = timezone.now() + timedelta(days=3, minutes=1)
     assert services.prune_unconfirmed_signups(now=timezone.now() + timedelta(days=2)) == 0
-    assert REGISTRY["unconfirmed_signups_pruned"](later) == 2
+    assert dict(jobs())["unconfirmed_signups_pruned"](later) == 2
     assert not User.objects.filter(pk__in=[squatter.pk, by_mail.pk]).exists()
     assert User.objects.filter(pk=confirmed.pk, is_active=True).exists()  # a confirmed account stays
     assert _by_phone(username="owner").phone == "+8613800138000"
