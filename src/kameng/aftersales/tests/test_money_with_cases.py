@@ -427,8 +427,11 @@ class CaseMoneyMachine(MoneyMachine):
                     things = {("batch", s) for s in case.batch_seqs}
                 claims.append((things, case.refunded_fen))
             for batch in order.batches.filter(state=BatchState.REFUNDED):
-                if JournalEntry.objects.filter(source=f"order:{order.pk}:batch:{batch.seq}:refunded").exists():
-                    claims.append(({("batch", batch.seq)}, batch.amount_fen))
+                # The order's own refund of a batch pays what the cases left of it: count what it
+                # paid (and kept), not the batch's price (that counted a case's part twice).
+                row = Refund.objects.filter(source=f"order:{order.pk}:batch:{batch.seq}:refunded").first()
+                if row is not None:
+                    claims.append(({("batch", batch.seq)}, row.amount_fen - row.recovered_fen))
             price = {s: a for s, a in order.batches.values_list("seq", "amount_fen")}
             groups: list[tuple[set, int]] = []
             for things, paid in claims:
