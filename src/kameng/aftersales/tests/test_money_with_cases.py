@@ -303,8 +303,14 @@ class CaseMoneyMachine(MoneyMachine):
     @rule(pick=st.integers(0, 50))
     @precondition(lambda self: OrderKey.objects.filter(batch__state__in=["delivered", "settled"]).exists())
     def reveal(self, pick):
+        # Keys a refund withheld cannot be revealed (reveal_key refuses them on purpose).
         keys = list(
-            OrderKey.objects.filter(batch__state__in=["delivered", "settled"], replaced_at__isnull=True).order_by("pk")
+            OrderKey.objects.filter(
+                batch__state__in=["delivered", "settled"],
+                replaced_at__isnull=True,
+                withheld_by="",
+                disposed_at__isnull=True,
+            ).order_by("pk")
         )
         if not keys:
             return
