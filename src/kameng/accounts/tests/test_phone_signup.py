@@ -21,17 +21,7 @@ from kameng.core.errors import DomainError
 from tests.factories import UserFactory
 from tests.helpers import assert_error
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _no_wait(settings):
-    settings.KAMENG_SIGNUP_MIN_SECONDS = 0
-
-
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    return lambda: django_capture_on_commit_callbacks(execute=True)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_signup_wait")]
 
 
 def _code(n: int = -1) -> str:

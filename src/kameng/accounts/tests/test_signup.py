@@ -14,19 +14,8 @@ from kameng.accounts.models import Role, SignupAttempt, User
 from kameng.core.errors import DomainError
 from tests.factories import UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("no_signup_wait")]
 GOOD = "Kameng-signup-2026"
-
-
-@pytest.fixture(autouse=True)
-def _no_wait(settings):
-    settings.KAMENG_SIGNUP_MIN_SECONDS = 0
-
-
-@pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    """The confirmation mail goes out when the account is committed: ``with committed():``."""
-    return lambda: django_capture_on_commit_callbacks(execute=True)
 
 
 def _solve(question: str) -> str:
