@@ -15,6 +15,7 @@ from kameng.accounts.api import router as accounts_router
 from kameng.accounts.auth import api_auth
 from kameng.aftersales.api import router as aftersales_router
 from kameng.catalog.api import router as catalog_router
+from kameng.community.api import router as community_router
 from kameng.core.errors import DomainError
 from kameng.evidence.api import router as evidence_router
 from kameng.inventory.api import router as inventory_router
@@ -25,9 +26,11 @@ from kameng.orders.api import router as orders_router
 from kameng.payments.api import router as payments_router
 from kameng.reputation.api import router as reputation_router
 from kameng.rulebook.api import router as rulebook_router
+from kameng.search.api import router as search_router
 from kameng.shops.api import router as shops_router
 from kameng.suppliers.api import router as suppliers_router
 from kameng.timeline.api import router as timeline_router
+from kameng.triage.api import router as triage_router
 
 log = logging.getLogger(__name__)
 
@@ -131,3 +134,6 @@ api.add_router("/cases", aftersales_router, auth=api_auth)
 api.add_router("/evidence", evidence_router, auth=api_auth)
 api.add_router("/onboarding", onboarding_router, auth=api_auth)
 api.add_router("/reviews", reputation_router)
+api.add_router("/search", search_router)
+api.add_router("/community", community_router)
+api.add_router("/triage", triage_router)

@@ -75,6 +75,9 @@ INSTALLED_APPS = [
     "kameng.evidence",
     "kameng.onboarding",
     "kameng.reputation",
+    "kameng.search",
+    "kameng.community",
+    "kameng.triage",
     "kameng.demo",
 ]
 

@@ -22,9 +22,12 @@ urlpatterns = [
     path("", include("kameng.orders.urls")),
     path("", include("kameng.rulebook.urls")),
     path("", include("kameng.notifications.urls")),
+    path("", include("kameng.search.urls")),  # before knowledge's help/<slug>/
     path("", include("kameng.knowledge.urls")),
     path("", include("kameng.aftersales.urls")),
     path("", include("kameng.evidence.urls")),
+    path("", include("kameng.community.urls")),
+    path("", include("kameng.triage.urls")),
 ]
 
 handler400 = "kameng.core.views.bad_request"

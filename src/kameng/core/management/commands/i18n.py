@@ -6,6 +6,7 @@ machine without gettext can still build and check the .mo files.
 
     kameng i18n            extract + compile
     kameng i18n --compile  compile only
+    kameng i18n --app X    extract only app X (several helpers may each own an app's catalogue)
     kameng i18n --check    fail if a .mo is stale or a Chinese message is missing or fuzzy
 """
 
@@ -128,8 +129,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--compile", action="store_true", help="compile only")
         parser.add_argument("--check", action="store_true", help="check only; exit non-zero on problems")
+        parser.add_argument(
+            "--app", action="append", default=[], help="extract only this app (repeatable)"
+        )
 
-    def handle(self, *args, compile: bool, check: bool, **options):
+    def handle(self, *args, compile: bool, check: bool, app: list[str], **options):
         import polib
 
         if check:
@@ -143,9 +147,11 @@ class Command(BaseCommand):
         if not compile:
             cwd = os.getcwd()
             try:
-                for app in app_dirs():
-                    (app / "locale").mkdir(exist_ok=True)
-                    os.chdir(app)
+                for app_dir in app_dirs():
+                    if app and app_dir.name not in app:
+                        continue
+                    (app_dir / "locale").mkdir(exist_ok=True)
+                    os.chdir(app_dir)
                     for domain in ("django",):
                         call_command("makemessages", locale=LOCALES, domain=domain, no_obsolete=True, verbosity=0)
             finally:
