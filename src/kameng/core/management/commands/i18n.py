@@ -129,9 +129,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--compile", action="store_true", help="compile only")
         parser.add_argument("--check", action="store_true", help="check only; exit non-zero on problems")
-        parser.add_argument(
-            "--app", action="append", default=[], help="extract only this app (repeatable)"
-        )
+        parser.add_argument("--app", action="append", default=[], help="extract only this app (repeatable)")
 
     def handle(self, *args, compile: bool, check: bool, app: list[str], **options):
         import polib
