@@ -250,6 +250,11 @@ ERRORS: dict[str, ErrorSpec] = {
     "evidence.not_sealed": ErrorSpec(409, _("This record has not been sealed yet. Try again after the next seal.")),
     "evidence.timestamp_failed": ErrorSpec(502, _("The time-stamping authority did not answer correctly.")),
     "evidence.bad_bundle": ErrorSpec(422, _("This is not an evidence bundle Kameng can read.")),
+    # --- knowledge (售后知识库) ---------------------------------------------------------------
+    # --- self-check wizards (aftersales stage 1) --------------------------------------------
+    # --- search ---------------------------------------------------------------------------------
+    # --- community (用户社群) -------------------------------------------------------------------
+    # --- triage (problem type from the buyer's words) -----------------------------------------
 }
 
 
