@@ -251,9 +251,46 @@ ERRORS: dict[str, ErrorSpec] = {
     "evidence.timestamp_failed": ErrorSpec(502, _("The time-stamping authority did not answer correctly.")),
     "evidence.bad_bundle": ErrorSpec(422, _("This is not an evidence bundle Kameng can read.")),
     # --- knowledge (售后知识库) ---------------------------------------------------------------
+    "knowledge.not_allowed": ErrorSpec(409, _("This article cannot do that now (it is %(state)s).")),
+    "knowledge.slug_taken": ErrorSpec(409, _("An article with this address already exists.")),
+    "knowledge.stale": ErrorSpec(
+        409, _("Someone saved this article after you opened it. Reload it and make your change again.")
+    ),
     # --- self-check wizards (aftersales stage 1) --------------------------------------------
+    "selfcheck.invalid_wizard": ErrorSpec(422, _("The self-check cannot be saved: %(reason)s")),
+    "selfcheck.no_wizard": ErrorSpec(404, _("There is no self-check for this problem type.")),
+    "selfcheck.run_finished": ErrorSpec(409, _("This self-check has already ended.")),
+    "selfcheck.wrong_step": ErrorSpec(409, _("This question is no longer the current one. Reload the self-check.")),
+    "selfcheck.run_mismatch": ErrorSpec(422, _("This self-check was for another order or problem type.")),
+    "selfcheck.version_conflict": ErrorSpec(
+        409, _("Someone saved version %(version)s of this self-check meanwhile. Reload and edit that one.")
+    ),
     # --- search ---------------------------------------------------------------------------------
+    "search.empty_query": ErrorSpec(422, _("Type something to search for.")),
+    "search.query_too_long": ErrorSpec(422, _("A search is at most %(max)s characters.")),
+    "search.bad_query": ErrorSpec(422, _("The search contains characters that cannot be searched.")),
+    "search.bad_document": ErrorSpec(422, _("A search document is not valid: %(reason)s")),
+    "search.synonyms_invalid": ErrorSpec(
+        422, _("A synonym group needs 2 to %(max)s different terms of 1 to %(len)s characters.")
+    ),
+    "search.synonym_term_taken": ErrorSpec(409, _("“%(term)s” is already in another synonym group.")),
+    "search.synonym_group_not_found": ErrorSpec(404, _("This synonym group does not exist.")),
     # --- community (用户社群) -------------------------------------------------------------------
+    "community.rate_limited": ErrorSpec(
+        429, _("You have posted %(count)s times in the last hour, the most allowed for now. Try again later.")
+    ),
+    "community.own_post": ErrorSpec(409, _("You cannot vote on your own post.")),
+    "community.locked": ErrorSpec(409, _("This question is locked: no new answers, votes or changes.")),
+    "community.not_asker": ErrorSpec(403, _("Only the person who asked may accept an answer.")),
+    "community.report_open": ErrorSpec(409, _("You have already reported this post; a moderator will look at it.")),
+    "community.moderation_not_allowed": ErrorSpec(409, _("A post that is %(state)s cannot be %(action)s.")),
+    "community.unknown_article": ErrorSpec(422, _("There is no published article %(slug)s.")),
+    "community.consent_required": ErrorSpec(
+        422, _("Tick the box to agree that an anonymised summary of your case is shown to everyone.")
+    ),
+    "community.case_not_closed": ErrorSpec(409, _("Only a case that has ended can be shared.")),
+    "community.case_already_shared": ErrorSpec(409, _("This case is already shared on a post.")),
+    "community.not_author": ErrorSpec(403, _("Only the author of this post may do that.")),
     # --- triage (problem type from the buyer's words) -----------------------------------------
 }
 
