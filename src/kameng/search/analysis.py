@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 from django.utils.html import escape
 
-from kameng.core.chinese import char_ngrams, normalize, words
+from kameng.core.chinese import add_word, char_ngrams, normalize, words
 
+LANGUAGES = ("zh", "en")
 MAX_QUERY_CHARS = 200
 MAX_TERM_CHARS = 60  # longer "words" (a pasted card key, a URL) are not indexed as words
 MAX_GROUPS = 8  # words of a query beyond these add nothing but cost
@@ -25,6 +26,18 @@ STOP_WORDS = frozenset(
     "怎么 怎么办 怎样 如何 为什么 为啥 什么 请问 一下 一直 可以 能 会 要 想 该 哪里 哪 嘛 "
     "the a an is are was of to in on for and or my i me it how what why can do does".split()
 )
+
+
+_taught: set[str] = set()
+
+
+def teach_synonyms(terms) -> None:
+    """Teach jieba the synonym terms so that "激活失败" is cut as one word in documents and queries
+    alike (once per process and term)."""
+    for term in terms:
+        if term not in _taught:
+            add_word(term)
+            _taught.add(term)
 
 
 def terms(text: str) -> str:

@@ -9,8 +9,8 @@ from django.utils.translation import get_language
 
 from kameng.core.errors import DomainError
 from kameng.search import analysis, backends
+from kameng.search.analysis import LANGUAGES, teach_synonyms
 from kameng.search.models import Kind, SearchDocument, Synonym
-from kameng.search.services import LANGUAGES, teach_synonyms
 
 LIMIT_MAX = 100
 OFFSET_MAX = 10_000

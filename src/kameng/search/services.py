@@ -8,7 +8,7 @@ takes the index change back with it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -20,27 +20,16 @@ from kameng.core.errors import DomainError
 from kameng.core.markdown import plain
 from kameng.core.text import check_text
 from kameng.search import analysis
+from kameng.search.analysis import LANGUAGES, teach_synonyms
 from kameng.search.defaults import DEFAULT_SYNONYMS
 from kameng.search.models import Kind, SearchDocument, Synonym
 
-LANGUAGES = ("zh", "en")
 KEY_MAX = 100
 TITLE_MAX = 300
 URL_MAX = 500
 BODY_MAX = 100_000
 SYNONYM_TERMS_MAX = 12
 SYNONYM_TERM_MAX = 20
-
-_taught: set[str] = set()
-
-
-def teach_synonyms(terms: Iterable[str]) -> None:
-    """Teach jieba the synonym terms so that "激活失败" is cut as one word in documents and queries
-    alike (once per process and term)."""
-    for term in terms:
-        if term not in _taught:
-            chinese.add_word(term)
-            _taught.add(term)
 
 
 def _teach_all() -> None:
