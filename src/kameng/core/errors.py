@@ -292,6 +292,8 @@ ERRORS: dict[str, ErrorSpec] = {
     "community.case_already_shared": ErrorSpec(409, _("This case is already shared on a post.")),
     "community.not_author": ErrorSpec(403, _("Only the author of this post may do that.")),
     # --- triage (problem type from the buyer's words) -----------------------------------------
+    "triage.description_empty": ErrorSpec(422, _("Describe the problem in a few words first.")),
+    "triage.description_too_long": ErrorSpec(422, _("The description is too long: at most %(max)s characters.")),
 }
 
 
