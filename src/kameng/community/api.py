@@ -43,6 +43,18 @@ router = Router(tags=["community"])
 
 # Documented error shape of every endpoint (the handlers in kameng.api produce it).
 ERRORS = dict.fromkeys((400, 401, 403, 404, 409, 422, 429), ErrorOut)
+
+
+def _anyone(request):
+    """Public reads: a token or session when one is sent (the author sees their hidden post), else
+    the anonymous user."""
+    from django.contrib.auth.models import AnonymousUser
+
+    return AnonymousUser()
+
+
+# A token or session is read when present; a bad token is not refused on public reads.
+public_auth = [*api_auth, _anyone]
 _KIND = Path(..., pattern="^(question|answer)$", description="question or answer")
 
 
@@ -127,7 +139,7 @@ def _detail(request, question_id: int) -> dict:
     }
 
 
-@router.get("/questions", response={200: QuestionPage, **ERRORS}, summary="Questions (filter, sort)")
+@router.get("/questions", auth=public_auth, response={200: QuestionPage, **ERRORS}, summary="Questions (filter, sort)")
 def list_questions(request, filters: Query[QuestionFilter]):
     qs = selectors.questions(_user(request), subtype=filters.subtype, category=filters.category, sort=filters.sort)
     total = qs.count()
@@ -148,7 +160,9 @@ def ask(request, payload: QuestionIn):
     return 201, _detail(request, q.pk)
 
 
-@router.get("/questions/{question_id}", response={200: QuestionDetailOut, **ERRORS}, summary="One question")
+@router.get(
+    "/questions/{question_id}", auth=public_auth, response={200: QuestionDetailOut, **ERRORS}, summary="One question"
+)
 def get_question(request, question_id: int = _id()):
     return _detail(request, question_id)
 
@@ -294,7 +308,9 @@ def log(request):
     ]
 
 
-@router.get("/users/{username}", response={200: ProfileOut, **ERRORS}, summary="A member's community profile")
+@router.get(
+    "/users/{username}", auth=public_auth, response={200: ProfileOut, **ERRORS}, summary="A member's community profile"
+)
 def profile(request, username: str = Path(..., max_length=150)):
     user = _user(request)
     p = selectors.profile(user, username)

@@ -101,7 +101,7 @@ def _question_context(request, question_id: int) -> dict:
     answers = selectors.answers_of(user, q)
     for a in answers:
         a.articles = selectors.articles_of(a)
-        a.cases = selectors.cases_of(a)
+        a.shared_cases = selectors.cases_of(a)
     votes = selectors.my_votes(user, question=q, answers=answers)
     for a in answers:
         a.my_vote = votes.get(f"a{a.pk}", 0)

@@ -22,7 +22,9 @@ def _limits(settings):
 
 @pytest.fixture
 def article(db):
-    return Article.objects.create(slug="key-check", subtype="invalid_key", title_zh="卡密无效如何自查", body_zh="先检查全角字符。")
+    return Article.objects.create(
+        slug="key-check", subtype="invalid_key", title_zh="卡密无效如何自查", body_zh="先检查全角字符。"
+    )
 
 
 def open_case_for(buyer, product):
@@ -30,7 +32,11 @@ def open_case_for(buyer, product):
     okey = OrderKey.objects.get(batch__order=order)
     reveal_key(buyer=buyer, order_id=order.pk, order_key_id=okey.pk, ip="10.0.0.9", user_agent="test")
     return aftersales.open_case(
-        buyer=buyer, order_id=order.pk, subtype="invalid_key", demand="full_refund", description="卡密提示无效，买家张三"
+        buyer=buyer,
+        order_id=order.pk,
+        subtype="invalid_key",
+        demand="full_refund",
+        description="卡密提示无效，买家张三",
     )
 
 
