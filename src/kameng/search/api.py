@@ -34,9 +34,7 @@ def _group(g) -> dict:
     return {"id": g.id, "terms": g.terms, "default": bool(g.default_key), "updated_at": g.updated_at}
 
 
-@router.get(
-    "", response=SearchOut, summary="Search articles and community questions (public; ?q=激活失败&kind=article)"
-)
+@router.get("", response=SearchOut, summary="Search articles and community Q&A (public, visible only)")
 def search(
     request,
     q: str = Query(..., description="1 to 200 characters"),
@@ -66,7 +64,7 @@ def list_synonyms(request):
     "/synonyms",
     auth=api_auth,
     response={200: SynonymOut, 201: SynonymOut},
-    summary="Create a group, or replace one's terms (operator)",
+    summary="Create or replace a synonym group (operator)",
 )
 def save_synonyms(request, payload: SynonymIn):
     group = services.save_synonyms(operator=request.auth, terms=payload.terms, group_id=payload.id)
