@@ -40,7 +40,7 @@ def _supplier_waiting(f: dict) -> bool:
 
 
 def _nothing_delivered(f: dict) -> bool:
-    return not f.get("delivered_batches")
+    return "delivered_batches" in f and not f["delivered_batches"]
 
 
 def _part_delivered(f: dict) -> bool:

@@ -1,2 +1,8 @@
+from django.urls import path
+
+from kameng.triage import views
+
 app_name = "triage"
-urlpatterns: list = []
+urlpatterns = [
+    path("triage/orders/<int:order_id>/suggest/", views.suggest, name="suggest"),
+]
