@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 TITLE_MAX = 150
 BODY_MAX = 20_000
@@ -106,7 +107,7 @@ class ReportReason(models.TextChoices):
 
 
 class ReportStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("community report", "Open")
     ACTIONED = "actioned", _("Acted on")
     DISMISSED = "dismissed", _("Dismissed")
 

@@ -44,7 +44,8 @@ def test_list_filters_and_question_page(client, question, other_buyer):
     assert client.get("/community/q/999999/").status_code == 404
 
 
-def test_english_page(client, question):
+def test_chinese_by_default_and_english(client, question):
+    assert "提问" in client.get("/community/").content.decode()
     client.post("/i18n/setlang/", {"language": "en"})
     body = client.get("/community/").content.decode()
     assert "Ask a question" in body
