@@ -77,9 +77,7 @@ def _version(v) -> dict:
 
 
 # --- public ----------------------------------------------------------------------------------------
-@router.get(
-    "/articles", response=list[ArticleOut], summary="Published articles (?subtype=invalid_key&category=game_card)"
-)
+@router.get("/articles", response=list[ArticleOut], summary="Published articles (?subtype=&category=)")
 def list_articles(request, filters: Query[ArticleFilter]):
     return [_out(a) for a in selectors.published_articles(subtype=filters.subtype, category=filters.category)]
 

@@ -8,8 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import get_language
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import get_language, pgettext_lazy
 
 from kameng.catalog.models import Category
 from kameng.rulebook.problems import FAMILIES, SUBTYPES
@@ -20,9 +19,9 @@ def _english() -> bool:
 
 
 class ArticleState(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    PUBLISHED = "published", _("Published")
-    ARCHIVED = "archived", _("Archived")
+    DRAFT = "draft", pgettext_lazy("article", "Draft")
+    PUBLISHED = "published", pgettext_lazy("article", "Published")
+    ARCHIVED = "archived", pgettext_lazy("article", "Archived")
 
 
 class Article(models.Model):
@@ -60,6 +59,12 @@ class Article(models.Model):
     def __str__(self) -> str:
         return self.slug
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        if self._pending_subtype:
+            ArticleSubtype.objects.get_or_create(article=self, code=self._pending_subtype)
+            self._pending_subtype = None
+
     # --- compatibility: ``Article(subtype=...)`` as before the subtype links ----------------------
     @property
     def subtype(self) -> str:
@@ -70,12 +75,6 @@ class Article(models.Model):
     @subtype.setter
     def subtype(self, code: str) -> None:
         self._pending_subtype = code
-
-    def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        if self._pending_subtype:
-            ArticleSubtype.objects.get_or_create(article=self, code=self._pending_subtype)
-            self._pending_subtype = None
 
     # --- reading ----------------------------------------------------------------------------------
     @property

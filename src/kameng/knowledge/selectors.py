@@ -226,7 +226,7 @@ def version_of(*, user: User, slug: str, number: int) -> ArticleVersion:
     found = editable_article(user=user, slug=slug)
     version = (
         ArticleVersion.objects.filter(article=found, number=number).select_related("author").first()
-        if isinstance(number, int) and not isinstance(number, bool)
+        if isinstance(number, int) and not isinstance(number, bool) and 0 < number < 2**31
         else None
     )
     if version is None:

@@ -262,8 +262,8 @@ def save_article(*, author: User, slug: str, **values) -> Article:
 def restore_version(*, author: User, slug: str, number: int, note: str = "") -> Article:
     """An old version's content becomes the newest version (history is never rewritten)."""
     _editor(author)
-    if isinstance(number, bool) or not isinstance(number, int):
-        raise DomainError("invalid_input", fields={"number": "a version number"})
+    if isinstance(number, bool) or not isinstance(number, int) or not 0 < number < 2**31:
+        raise DomainError("not_found")
     note = _text("note", note, NOTE_MAX, required=False)
     with transaction.atomic():
         article = _locked(slug)

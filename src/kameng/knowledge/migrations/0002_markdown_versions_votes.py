@@ -195,6 +195,12 @@ class Migration(migrations.Migration):
             model_name='articlevote',
             constraint=models.CheckConstraint(condition=models.Q(('user__isnull', False), models.Q(('session_key', ''), _negated=True), _connector='OR'), name='article_vote_has_voter'),
         ),
+        # A default, so that migrating back can add the column again before backwards() fills it.
+        migrations.AlterField(
+            model_name='article',
+            name='subtype',
+            field=models.CharField(blank=True, default='', max_length=32),
+        ),
         migrations.RunPython(forwards, backwards),
         migrations.RemoveIndex(
             model_name='article',
