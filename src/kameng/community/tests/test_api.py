@@ -258,3 +258,19 @@ def test_vote_rows_unique_per_user(api_client, buyer, other_buyer):
     assert Vote.objects.filter(question=q).count() == 1
     assert api_client().get(f"{BASE}/questions/{q.pk}").json()["score"] == 1
     assert c.get(f"{BASE}/questions/{q.pk}").json()["my_vote"] == 1
+
+
+def test_full_reindex_reads_the_registered_source(buyer, agent):
+    from kameng.search import registry
+    from kameng.search import selectors as search
+    from kameng.search import services as search_services
+    from kameng.search.models import SearchDocument
+
+    shown = services.ask_question(author=buyer, title="重复扣款怎么退回", body="扣了两次钱")
+    hidden = services.ask_question(author=buyer, title="重复扣款广告帖子", body="加群")
+    services.moderate(moderator=agent, kind="question", post_id=hidden.pk, action="hide", reason="广告")
+    SearchDocument.objects.filter(kind="question").delete()
+    assert search.search("重复扣款", kinds=["question"]).hits == []
+    counts = search_services.reindex(sources={"question": registry.sources()["question"]})
+    assert counts == {"question": 2}
+    assert [h.key for h in search.search("重复扣款", kinds=["question"]).hits] == [str(shown.pk)]

@@ -135,3 +135,19 @@ def test_case_form_needs_consent(question, buyer, closed_case):
     assert r.status_code == 302
     page = Client().get(f"/community/q/{question.pk}/").content.decode()
     assert 'data-testid="case-summary"' in page and closed_case.shop.name not in page
+
+
+def test_question_page_offers_each_role_its_tools(question, buyer, other_buyer, agent):
+    services.post_answer(author=other_buyer, question_id=question.pk, body="回答")
+    as_agent = _login(agent).get(f"/community/q/{question.pk}/").content.decode()
+    assert 'data-testid="moderate-form"' in as_agent and "/lock/" in as_agent
+    as_asker = _login(buyer).get(f"/community/q/{question.pk}/").content.decode()
+    assert 'data-testid="case-form"' in as_asker and 'data-testid="accept-' in as_asker
+    assert 'data-testid="moderate-form"' not in as_asker
+    as_other = _login(other_buyer).get(f"/community/q/{question.pk}/").content.decode()
+    # Each sees the case form under their own post only, and the report form under the others'.
+    assert as_asker.count('data-testid="case-form"') == 1 and as_other.count('data-testid="case-form"') == 1
+    assert as_other.count('data-testid="report-form"') == 1 and as_asker.count('data-testid="report-form"') == 1
+    assert 'data-testid="accept-' not in as_other
+    anonymous = Client().get(f"/community/q/{question.pk}/").content.decode()
+    assert 'data-testid="report-form"' not in anonymous and 'data-testid="answer-form"' not in anonymous
