@@ -1,36 +1,23 @@
 """The knowledge base in the search index (kameng.search): one document per article and language
-that has text, visible while the article is published. Changes leave on commit, so a rolled-back
-save never reaches the index.
-
-kameng.search is being built beside this app; until its services exist these calls do nothing.
-"""
+that has text, visible while the article is published. The services call ``sync`` inside their
+own transaction (search's index follows its document table in the same transaction), so a
+rolled-back save never reaches the index; ``all_documents`` is the source of a full re-index,
+registered in apps.py."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from importlib import import_module
 
-from django.db import transaction
 from django.urls import reverse
 
-from kameng.core.markdown import plain
 from kameng.knowledge.models import Article, ArticleState
+from kameng.search import services as search
 
 KIND = "article"
 LANGUAGES = ("zh", "en")
 
 
-def _search():
-    try:
-        module = import_module("kameng.search.services")
-    except ImportError:
-        return None
-    if not all(hasattr(module, name) for name in ("index_document", "remove_document")):
-        return None
-    return module
-
-
-def documents_of(article) -> list[dict]:
+def documents_of(article: Article) -> list[dict]:
     visible = article.state == ArticleState.PUBLISHED
     url = reverse("knowledge:article", args=[article.slug])
     docs = []
@@ -43,7 +30,7 @@ def documents_of(article) -> list[dict]:
                     "key": article.slug,
                     "language": lang,
                     "title": title or article.title_zh,
-                    "body": plain(body),
+                    "body": body,  # Markdown; search indexes and shows it as plain text
                     "url": url,
                     "visible": visible,
                 }
@@ -51,11 +38,8 @@ def documents_of(article) -> list[dict]:
     return docs
 
 
-def sync(article) -> None:
-    """Put the article's documents in the index now (or take out a language that lost its text)."""
-    search = _search()
-    if search is None:
-        return
+def sync(article: Article) -> None:
+    """Put the article's documents in the index (and take out a language that lost its text)."""
     docs = documents_of(article)
     languages = {d["language"] for d in docs}
     for lang in LANGUAGES:
@@ -65,17 +49,7 @@ def sync(article) -> None:
         search.index_document(**doc)
 
 
-def on_commit_sync(article_id: int) -> None:
-    def run():
-        article = Article.objects.filter(pk=article_id).first()
-        if article is not None:
-            sync(article)
-
-    if _search() is not None:
-        transaction.on_commit(run)
-
-
 def all_documents() -> Iterator[dict]:
-    """Every article's documents, for a full re-index (registered in apps.py)."""
+    """Every article's documents (drafts and archived ones too, as invisible), for a re-index."""
     for article in Article.objects.order_by("pk").iterator():
         yield from documents_of(article)

@@ -18,6 +18,7 @@ from kameng.accounts.models import Role, User
 from kameng.accounts.permissions import require_role
 from kameng.catalog.models import Category
 from kameng.core.errors import DomainError
+from kameng.core.text import check_text
 from kameng.knowledge import indexing
 from kameng.knowledge.defaults import DEFAULT_ARTICLES
 from kameng.knowledge.models import (
@@ -75,9 +76,7 @@ def _codes(name: str, values: object, valid: Iterable[str]) -> list[str]:
 def _text(name: str, value: object, limit: int, *, required: bool) -> str:
     if not isinstance(value, str):
         raise DomainError("invalid_input", fields={name: "text"})
-    value = value.replace("\r\n", "\n").strip()
-    if "\x00" in value:
-        raise DomainError("invalid_input", fields={name: "no NUL characters"})
+    value = check_text(value.replace("\r\n", "\n").strip(), name)  # no control characters
     if required and not value:
         raise DomainError("invalid_input", fields={name: "required"})
     if len(value) > limit:
@@ -238,7 +237,7 @@ def update_article(
             article.save(update_fields=["position"])
         if content != _snapshot(article):
             _write(article, content, author=author, note=note, now=timezone.now())
-            indexing.on_commit_sync(article.pk)
+            indexing.sync(article)
     return article
 
 
@@ -275,7 +274,7 @@ def restore_version(*, author: User, slug: str, number: int, note: str = "") -> 
         content["subtypes"] = [c for c in content["subtypes"] if c in SUBTYPES]
         content["categories"] = [c for c in content["categories"] if c in Category.values]
         _write(article, content, author=author, note=note or f"restored version {number}", now=timezone.now())
-        indexing.on_commit_sync(article.pk)
+        indexing.sync(article)
     return article
 
 
@@ -291,7 +290,7 @@ def _move(*, actor: User, slug: str, action: str) -> Article:
             article.published_at = article.updated_at
             fields.append("published_at")
         article.save(update_fields=fields)
-        indexing.on_commit_sync(article.pk)
+        indexing.sync(article)
     return article
 
 
@@ -363,7 +362,7 @@ def install_default_articles() -> int:
                     **{f: content[f] for f in _CONTENT},
                 )
                 _write_new(article, content, author=None, note="starter set", now=now)
-                indexing.on_commit_sync(article.pk)
+                indexing.sync(article)
         except IntegrityError:
             continue  # installed by another process a moment ago
         created += 1
