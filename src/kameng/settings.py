@@ -304,6 +304,12 @@ KAMENG_SMS_TIMEOUT_S = float(os.environ.get("KAMENG_SMS_TIMEOUT_S", "5"))
 KAMENG_PHONE_CODE_MINUTES = 10  # a sign-up code's life
 KAMENG_PHONE_CODE_ATTEMPTS = 5  # wrong tries before the code is void
 KAMENG_PHONE_CODE_RESEND_S = 60  # at least this long between two codes to one number
+
+# 用户社群 rate limits (per author, per rolling hour; agents and operators are not limited). A new
+# account (younger than the rulebook's new_account_days) gets the lower figure.
+KAMENG_COMMUNITY_POSTS_PER_HOUR = int(os.environ.get("KAMENG_COMMUNITY_POSTS_PER_HOUR", "20"))
+KAMENG_COMMUNITY_NEW_ACCOUNT_POSTS_PER_HOUR = int(os.environ.get("KAMENG_COMMUNITY_NEW_ACCOUNT_POSTS_PER_HOUR", "3"))
+KAMENG_COMMUNITY_REPORTS_PER_HOUR = int(os.environ.get("KAMENG_COMMUNITY_REPORTS_PER_HOUR", "10"))
 EMAIL_BACKEND = os.environ.get("KAMENG_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = os.environ.get("KAMENG_EMAIL_FROM", "Kameng <noreply@kameng.local>")
 # With the SMTP backend: where to send (sign-up confirmations, sign-in links, notifications).
