@@ -47,6 +47,7 @@ def search(
     )
     return {
         "total": found.total,
+        "total_capped": found.total_capped,
         "page": page,
         "per_page": PER_PAGE,
         "terms": found.terms,

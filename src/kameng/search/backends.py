@@ -24,6 +24,10 @@ from django.db import connection
 
 from kameng.search.analysis import Alternative, Plan
 
+# Matches are counted up to this many (more shows as "1000+"): counting every match of a word in
+# most documents costs as much as ranking them, and nobody pages past the fiftieth page.
+COUNT_CAP = 1000
+
 
 @dataclass(frozen=True)
 class Row:
@@ -94,14 +98,15 @@ def _filters(kinds: list[str] | None, language: str | None) -> tuple[str, list]:
 def find(
     plan: Plan, *, kinds: list[str] | None, language: str | None, prefer: str, limit: int, offset: int
 ) -> tuple[int, list[Row]]:
-    """(total, one page of rows) for a non-empty plan."""
+    """(total, capped at COUNT_CAP + 1, and one page of rows) for a non-empty plan."""
     where, params = _filters(kinds, language)
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
             q, tq = tsquery(plan), tsquery(plan, title_only=True)
             cur.execute(
-                "SELECT count(*) FROM search_searchdocument d WHERE d.search_vector @@ %s::tsquery" + where,  # noqa: S608
-                [q, *params],
+                "SELECT count(*) FROM (SELECT 1 FROM search_searchdocument d"  # noqa: S608
+                " WHERE d.search_vector @@ %s::tsquery" + where + " LIMIT %s) AS m",
+                [q, *params, COUNT_CAP + 1],
             )
             total = cur.fetchone()[0]
             if not total:
@@ -116,7 +121,8 @@ def find(
             return total, [Row(r[0], float(r[1]), bool(r[2])) for r in cur.fetchall()]
         match, title_match = fts_match(plan), fts_match(plan, title_only=True)
         base = " FROM search_fts JOIN search_searchdocument d ON d.id = search_fts.rowid WHERE search_fts MATCH %s"
-        cur.execute("SELECT count(*)" + base + where, [match, *params])
+        counted = "SELECT count(*) FROM (SELECT 1" + base + where + " LIMIT %s) AS m"  # noqa: S608
+        cur.execute(counted, [match, *params, COUNT_CAP + 1])
         total = cur.fetchone()[0]
         if not total:
             return 0, []

@@ -16,7 +16,8 @@ class HitOut(Schema):
 
 
 class SearchOut(Schema):
-    total: int
+    total: int = Field(..., description="Matches, counted up to 1000")
+    total_capped: bool = Field(..., description="There are more than `total` matches")
     page: int
     per_page: int
     terms: list[str] = Field(..., description="The terms looked for, synonyms included")

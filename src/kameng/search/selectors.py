@@ -13,7 +13,7 @@ from kameng.search.analysis import LANGUAGES, teach_synonyms
 from kameng.search.models import Kind, SearchDocument, Synonym
 
 LIMIT_MAX = 100
-OFFSET_MAX = 10_000
+OFFSET_MAX = 1_000  # = backends.COUNT_CAP: results are paged within the counted matches
 
 
 @dataclass(frozen=True)
@@ -30,9 +30,10 @@ class Hit:
 
 @dataclass(frozen=True)
 class SearchResults:
-    total: int
+    total: int  # at most backends.COUNT_CAP; ``total_capped`` says there are more
     hits: list[Hit] = field(default_factory=list)
     terms: list[str] = field(default_factory=list)  # what was looked for, synonyms included
+    total_capped: bool = False
 
 
 @dataclass(frozen=True)
@@ -90,8 +91,10 @@ def search(
     if not plan.groups:  # only punctuation, or only characters nothing is cut from
         return SearchResults(total=0)
     total, rows = backends.find(plan, kinds=kinds, language=language, prefer=prefer, limit=limit, offset=offset)
+    capped = total > backends.COUNT_CAP
+    total = min(total, backends.COUNT_CAP)
     if not rows:
-        return SearchResults(total=total, terms=plan.highlight_terms)
+        return SearchResults(total=total, terms=plan.highlight_terms, total_capped=capped)
     docs = SearchDocument.objects.in_bulk([r.id for r in rows])
     wanted = plan.highlight_terms
     hits = []
@@ -111,7 +114,7 @@ def search(
                 title_hit=r.title_hit,
             )
         )
-    return SearchResults(total=total, hits=hits, terms=wanted)
+    return SearchResults(total=total, hits=hits, terms=wanted, total_capped=capped)
 
 
 def synonym_groups() -> list[SynonymGroup]:
