@@ -15,6 +15,7 @@ from kameng.aftersales.schemas import (
     CaseFilter,
     CaseIn,
     CasePageOut,
+    DeflectionOut,
     ExternalIn,
     InfoIn,
     MessageOut,
@@ -26,8 +27,13 @@ from kameng.aftersales.schemas import (
     QuestionIn,
     ReasonIn,
     RuleIn,
+    RunAnswerIn,
+    RunOut,
+    RunStartIn,
     TagIn,
     TagOut,
+    WizardIn,
+    WizardOut,
 )
 from kameng.aftersales.tags import add_private_tag, remove_private_tag
 from kameng.core.errors import DomainError
@@ -250,3 +256,103 @@ def attachment(request, case_id: int = _id(), attachment_id: int = _id()):
 
     # Named and typed by the server, nosniff, sandbox CSP: the same response as the page's download.
     return file_response(selectors.attachment_for(request.auth, case_id, attachment_id))
+
+
+# --- self-check wizards (自查) ----------------------------------------------------------------------
+
+
+def _run_out(run) -> dict:
+    from urllib.parse import urlencode
+
+    from django.urls import reverse
+
+    from kameng.aftersales import selfcheck
+
+    step = selfcheck.step_of(run) or {}
+    variables = (run.facts or {}).get("vars", {})
+    query = {"subtype": run.subtype, "checked": "1", "run": run.pk}
+    if run.description:
+        query["description"] = run.description
+    return {
+        "id": run.pk,
+        "order_id": run.order_id,
+        "subtype": run.subtype,
+        "wizard_version": run.wizard_version,
+        "outcome": run.outcome,
+        "step": run.step,
+        "kind": step.get("kind"),
+        "text": selfcheck.text_of(step, "text", variables) if step else "",
+        "choices": [
+            {"index": i, "label": selfcheck.text_of(a, "label", variables)}
+            for i, a in enumerate(step.get("answers") or [])
+        ]
+        if step.get("kind") == selfcheck.QUESTION and run.outcome == "in_progress"
+        else [],
+        "article_slug": step.get("slug") if step.get("kind") == selfcheck.ARTICLE else None,
+        "answers": run.answers,
+        "case_id": run.case_id,
+        "case_form_url": f"{reverse('aftersales:open', args=[run.order_id])}?{urlencode(query)}",
+    }
+
+
+def _subtype(value: str) -> str:
+    from kameng.rulebook.problems import SUBTYPES
+
+    if value not in SUBTYPES:
+        raise DomainError("not_found")
+    return value
+
+
+@router.get(
+    "/self-checks/stats", response=list[DeflectionOut], summary="Self-check deflection per subtype (operator, agent)"
+)
+def selfcheck_stats(request):
+    from kameng.aftersales import selfcheck
+
+    rows = selfcheck.deflection(user=request.auth)
+    return [{**r.__dict__, "deflected": r.deflected, "rate": r.rate} for r in rows]
+
+
+@router.get("/self-checks/wizards/{subtype}", response=WizardOut, summary="The current self-check wizard of a subtype")
+def get_wizard(request, subtype: str = Path(..., min_length=1, max_length=32)):
+    from kameng.aftersales import selfcheck
+
+    wizard = selfcheck.current_wizard(_subtype(subtype))
+    if wizard is None:
+        raise DomainError("selfcheck.no_wizard")
+    return wizard
+
+
+@router.put("/self-checks/wizards/{subtype}", response=WizardOut, summary="Save a new wizard version (operator, agent)")
+def put_wizard(request, payload: WizardIn, subtype: str = Path(..., min_length=1, max_length=32)):
+    from kameng.aftersales.services.selfcheck import save_wizard
+
+    return save_wizard(
+        user=request.auth,
+        subtype=_subtype(subtype),
+        steps=payload.steps,
+        base_version=payload.base_version,
+        note=payload.note,
+    )
+
+
+@router.post("/self-checks/runs", response={201: RunOut}, summary="Start a self-check on my order (buyer)")
+def start_run(request, payload: RunStartIn):
+    from kameng.aftersales.services.selfcheck import start_run as start
+
+    run = start(buyer=request.auth, order_id=payload.order_id, subtype=payload.subtype, description=payload.description)
+    return 201, _run_out(run)
+
+
+@router.get("/self-checks/runs/{run_id}", response=RunOut, summary="One of my self-check runs (buyer)")
+def get_run(request, run_id: int = _id()):
+    from kameng.aftersales import selfcheck
+
+    return _run_out(selfcheck.run_of_buyer(buyer=request.auth, run_id=run_id))
+
+
+@router.post("/self-checks/runs/{run_id}/answers", response=RunOut, summary="Answer the current question (buyer)")
+def answer_run(request, payload: RunAnswerIn, run_id: int = _id()):
+    from kameng.aftersales.services.selfcheck import answer_step
+
+    return _run_out(answer_step(buyer=request.auth, run_id=run_id, step=payload.step, answer=payload.answer))

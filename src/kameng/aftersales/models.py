@@ -130,6 +130,10 @@ class Case(models.Model):
     # What the case last reported to its shop's figures (``aftersales.figures``), so a step reports
     # only the difference it makes.
     counted = models.CharField(max_length=40, blank=True)
+    # The self-check (自查) the buyer went through before opening: run id, wizard version, outcome
+    # and every answer — the buyer's statement from the wizard. Null when the case was opened
+    # without one.
+    self_check = models.JSONField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -247,3 +251,68 @@ class SlaBreach(models.Model):
     shop = models.ForeignKey("shops.Shop", on_delete=models.PROTECT, related_name="sla_breaches")
     case = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="sla_breach")
     created_at = models.DateTimeField(default=timezone.now)
+
+
+# --- self-check wizards (自查, stage 1 of the ladder) ----------------------------------------------
+
+
+class Wizard(models.Model):
+    """One version of the self-check decision tree for a problem subtype. Saving makes a new row
+    (version + 1); the highest version is the one buyers get, older ones stay for the runs that used
+    them. ``steps`` is the tree as data, checked by ``services.selfcheck.validate_steps``."""
+
+    subtype = models.CharField(max_length=32)
+    version = models.PositiveIntegerField()
+    steps = models.JSONField(default=list)
+    note = models.CharField(max_length=200, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["subtype", "version"], name="wizard_subtype_version")]
+
+    def __str__(self) -> str:
+        return f"wizard {self.subtype} v{self.version}"
+
+
+class RunOutcome(models.TextChoices):
+    IN_PROGRESS = "in_progress", _("In progress")
+    SOLVED = "solved", _("Solved by self-check")
+    ARTICLE = "article", _("Ended on an article")
+    OPEN_CASE = "open_case", _("Went on to a case")
+    ABANDONED = "abandoned", _("Left the self-check")
+    SKIPPED = "skipped", _("Skipped the self-check")
+
+
+class WizardRun(models.Model):
+    """A buyer going through a wizard on one of their orders: every answer, the outcome, and the case
+    it led to (if any)."""
+
+    buyer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="wizard_runs")
+    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="wizard_runs")
+    subtype = models.CharField(max_length=32)
+    wizard = models.ForeignKey(Wizard, null=True, blank=True, on_delete=models.PROTECT, related_name="runs")
+    wizard_version = models.PositiveIntegerField(default=0)
+    step = models.CharField(max_length=40, blank=True, help_text="the step the buyer is on, or the end reached")
+    # [{"step", "question", "answer", "at"}], in order; fact steps are recorded too (answer = what
+    # the records showed).
+    answers = models.JSONField(default=list)
+    # The order facts the texts were filled with, as of the latest step.
+    facts = models.JSONField(default=dict)
+    description = models.TextField(max_length=4000, blank=True, help_text="the buyer's own words, carried along")
+    outcome = models.CharField(max_length=12, choices=RunOutcome.choices, default=RunOutcome.IN_PROGRESS)
+    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.PROTECT, related_name="wizard_runs")
+    started_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["subtype", "outcome"], name="wizardrun_subtype_outcome"),
+            models.Index(fields=["buyer", "-started_at"], name="wizardrun_buyer"),
+        ]
+
+    def __str__(self) -> str:
+        return f"self-check run {self.pk}"

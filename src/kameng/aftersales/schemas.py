@@ -266,3 +266,85 @@ class CaseDetailOut(CaseOut):
 class MoneyLineOut(Schema):
     what: str
     amount_fen: int
+
+
+# --- self-check wizards (自查) ----------------------------------------------------------------------
+
+
+class WizardIn(Schema):
+    steps: Annotated[list[Any], Field(max_length=200, description="the steps; the first is the start")]
+    base_version: Annotated[int | None, Field(ge=0, le=10**6, description="the version the edit started from")] = None
+    note: Annotated[str, Field(max_length=200)] = ""
+
+
+class WizardOut(Schema):
+    subtype: str
+    version: int
+    steps: list[Any]
+    updated_at: datetime
+    updated_by: str | None = None
+    paths: int
+
+    @staticmethod
+    def resolve_updated_by(obj) -> str | None:
+        return obj.updated_by.username if obj.updated_by_id else None
+
+    @staticmethod
+    def resolve_paths(obj) -> int:
+        from kameng.aftersales.selfcheck import paths
+
+        return len(paths(obj.steps))
+
+
+class RunStartIn(Schema):
+    order_id: Id
+    subtype: Annotated[str, Field(min_length=1, max_length=32)]
+    description: Annotated[str, Field(max_length=4000)] = ""
+
+
+class RunAnswerIn(Schema):
+    step: Annotated[str, Field(min_length=1, max_length=40, description="the current step's id")]
+    answer: Annotated[int, Field(strict=True, ge=0, le=100, description="the index of the chosen answer")]
+
+
+class RunChoiceOut(Schema):
+    index: int
+    label: str
+
+
+class RunAnswerOut(Schema):
+    step: str
+    kind: str = "question"
+    question: str
+    answer: str
+
+
+class RunOut(Schema):
+    id: int
+    order_id: int
+    subtype: str
+    wizard_version: int
+    outcome: str
+    step: str
+    kind: str | None
+    text: str
+    choices: list[RunChoiceOut]
+    article_slug: str | None
+    answers: list[RunAnswerOut]
+    case_id: int | None
+    case_form_url: str
+
+
+class DeflectionOut(Schema):
+    subtype: str
+    label: str
+    version: int | None
+    started: int
+    in_progress: int
+    solved: int
+    article: int
+    open_case: int
+    abandoned: int
+    skipped: int
+    deflected: int
+    rate: float | None

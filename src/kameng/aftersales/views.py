@@ -19,13 +19,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kameng.accounts.models import Role
 from kameng.accounts.permissions import login_required, role_required
-from kameng.aftersales import attachments, permissions, selectors, services, tags
+from kameng.aftersales import attachments, permissions, selectors, selfcheck, services, tags
 from kameng.aftersales.forms import MAX_ID, fen_from, ids_from, text_from
 from kameng.aftersales.models import Attachment, CaseState, Demand, Remedy
+from kameng.aftersales.services import selfcheck as selfcheck_services
 from kameng.aftersales.tags import SYSTEM_TAGS
 from kameng.aftersales.transitions import AGENT, BUYER, MERCHANT, TRANSITIONS
 from kameng.core.errors import DomainError
 from kameng.core.files import stored_file_response
+from kameng.knowledge.selectors import article as article_by_slug
 from kameng.knowledge.selectors import self_checks_for
 from kameng.orders import selectors as orders
 from kameng.rulebook import selectors as rulebook
@@ -203,24 +205,32 @@ def orders_by_tag(request: HttpRequest) -> HttpResponse:
 @role_required(Role.BUYER)
 @require_http_methods(["GET", "POST"])
 def open_case(request: HttpRequest, order_id: int) -> HttpResponse:
+    """Step 1 the problem type (and the buyer's own words), step 2 the self-check (自查: the wizard
+    and the articles) before the form, step 3 the case form — prefilled from a self-check run."""
     order = orders.order_of_buyer(buyer=request.user, order_id=order_id)
     data = request.POST if request.method == "POST" else request.GET
     subtype = (data.get("subtype") or "")[:32]
     subtype = subtype if subtype in SUBTYPES else ""
     family = SUBTYPES[subtype].family if subtype else (data.get("family") or "")[:16]
     family = family if family in FAMILIES else ""
+    words = text_from(data, "description")
+    run = _run_param(request, data, order.pk, subtype)
     status = 200
-    form = {"demand": "", "amount": "", "description": "", "keys": [], "batches": []}
+    prefill = words
+    if run is not None and run.answers and request.method == "GET":
+        said = selfcheck.summary(run)
+        prefill = f"{(words or run.description).strip()}\n\n{said}".strip()
+    form = {"demand": "", "amount": "", "description": prefill, "keys": [], "batches": []}
     if request.method == "POST" and subtype:
         form = {
             "demand": (data.get("demand") or "")[:16],
             "amount": (data.get("amount") or "")[:16],
-            "description": text_from(data, "description"),
+            "description": words,
             "keys": ids_from(data, "order_key_ids"),
             "batches": ids_from(data, "batch_seqs"),
         }
         try:
-            case = _open(request, order.pk, subtype, form)
+            case = _open(request, order.pk, subtype, form, run_id=run.pk if run else None)
         except DomainError as err:
             _flash(request, err)
             status = err.status
@@ -228,7 +238,8 @@ def open_case(request: HttpRequest, order_id: int) -> HttpResponse:
             messages.success(request, _("Case opened. The merchant has been asked to answer."))
             return redirect("aftersales:case", case_id=case.pk)
     articles = self_checks_for(subtype) if subtype else []
-    show_checks = bool(articles) and request.method == "GET" and data.get("checked") != "1"
+    wizard = selfcheck.current_wizard(subtype) if subtype else None
+    show_checks = bool(articles or wizard) and request.method == "GET" and data.get("checked") != "1" and run is None
     keys = list(orders.delivered_keys(buyer=request.user, order_id=order.pk).filter(replaced_at__isnull=True))
     context = {
         "order": order,
@@ -237,7 +248,10 @@ def open_case(request: HttpRequest, order_id: int) -> HttpResponse:
         "subtypes": subtypes_of(family) if family else [],
         "subtype": SUBTYPES.get(subtype),
         "articles": articles,
+        "wizard": wizard,
         "show_checks": show_checks,
+        "words": words if request.method == "GET" else "",
+        "run": run,
         "keys": keys,
         "batches": list(order.batches.exclude(state="refunded").order_by("seq")),
         "demands": Demand.choices,
@@ -247,7 +261,21 @@ def open_case(request: HttpRequest, order_id: int) -> HttpResponse:
     return render(request, "aftersales/open.html", context, status=status)
 
 
-def _open(request, order_id: int, subtype: str, form: dict):
+def _run_param(request, data, order_id: int, subtype: str):
+    """The self-check run the form continues (``run=<id>``): the buyer's own on this order and
+    subtype, or not found."""
+    raw = (data.get("run") or "")[:20]
+    if not raw:
+        return None
+    if not raw.isdigit() or not 0 < int(raw) < MAX_ID:
+        raise DomainError("not_found")
+    run = selfcheck.run_of_buyer(buyer=request.user, run_id=int(raw))
+    if run.order_id != order_id or (subtype and run.subtype != subtype):
+        raise DomainError("selfcheck.run_mismatch")
+    return run
+
+
+def _open(request, order_id: int, subtype: str, form: dict, run_id: int | None = None):
     amount = 0
     if form["demand"] in (Demand.PARTIAL_REFUND, Demand.COMPENSATION):
         amount = fen_from(request.POST, "amount")
@@ -262,6 +290,7 @@ def _open(request, order_id: int, subtype: str, form: dict):
         order_key_ids=form["keys"] or None,
         batch_seqs=form["batches"] or None,
         files=request.FILES.getlist("files"),
+        self_check_run_id=run_id,
     )
 
 
@@ -510,3 +539,167 @@ def order_tag(request: HttpRequest, order_id: int) -> HttpResponse:
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = "/"
     return redirect(target)
+
+
+# --- self-check (自查) ------------------------------------------------------------------------------
+
+
+def _open_url(order_id: int, subtype: str, run=None, words: str = "", checked: bool = False) -> str:
+    from urllib.parse import urlencode
+
+    from django.urls import reverse
+
+    query = {"subtype": subtype}
+    if checked:
+        query["checked"] = "1"
+    if run is not None:
+        query["run"] = run.pk
+    if words:
+        query["description"] = words
+    return f"{reverse('aftersales:open', args=[order_id])}?{urlencode(query)}"
+
+
+def _step_context(run) -> dict:
+    step = selfcheck.step_of(run)
+    variables = (run.facts or {}).get("vars", {})
+    context = {"run": run, "step": step, "text": "", "answers": [], "article": None}
+    if step is None:
+        return context
+    context["text"] = selfcheck.text_of(step, "text", variables)
+    if step["kind"] == selfcheck.QUESTION:
+        context["answers"] = [(i, selfcheck.text_of(a, "label", variables)) for i, a in enumerate(step["answers"])]
+    elif step["kind"] == selfcheck.ARTICLE:
+        try:
+            context["article"] = article_by_slug(step["slug"])
+        except DomainError:
+            context["article"] = None  # unpublished since: the text and the way on still show
+    context["case_url"] = _open_url(run.order_id, run.subtype, run, run.description)
+    return context
+
+
+@_ids_in_range
+@role_required(Role.BUYER)
+@require_POST
+def selfcheck_start(request: HttpRequest, order_id: int) -> HttpResponse:
+    subtype = (request.POST.get("subtype") or "")[:32]
+    words = text_from(request.POST, "description")
+    try:
+        run = selfcheck_services.start_run(buyer=request.user, order_id=order_id, subtype=subtype, description=words)
+    except DomainError as err:
+        _flash(request, err)
+        orders.order_of_buyer(buyer=request.user, order_id=order_id)
+        return redirect(_open_url(order_id, subtype if subtype in SUBTYPES else "", words=words))
+    return redirect("aftersales:selfcheck_run", run_id=run.pk)
+
+
+@_ids_in_range
+@role_required(Role.BUYER)
+@require_POST
+def selfcheck_skip(request: HttpRequest, order_id: int) -> HttpResponse:
+    """ "I have checked; I still want to open a case": recorded as a skipped self-check."""
+    subtype = (request.POST.get("subtype") or "")[:32]
+    words = text_from(request.POST, "description")
+    try:
+        run = selfcheck_services.skip_self_check(
+            buyer=request.user, order_id=order_id, subtype=subtype, description=words
+        )
+    except DomainError as err:
+        _flash(request, err)
+        orders.order_of_buyer(buyer=request.user, order_id=order_id)
+        return redirect(_open_url(order_id, subtype if subtype in SUBTYPES else "", words=words))
+    return redirect(_open_url(order_id, subtype, run, words, checked=True))
+
+
+@_ids_in_range
+@role_required(Role.BUYER)
+@require_GET
+def selfcheck_run(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = selfcheck.run_of_buyer(buyer=request.user, run_id=run_id)
+    context = {**_step_context(run), "subtype": SUBTYPES[run.subtype], "order": run.order}
+    return render(request, "aftersales/selfcheck_run.html", context)
+
+
+@_ids_in_range
+@role_required(Role.BUYER)
+@require_POST
+def selfcheck_answer(request: HttpRequest, run_id: int) -> HttpResponse:
+    raw = (request.POST.get("answer") or "")[:4]
+    step = (request.POST.get("step") or "")[:40]
+    status = 200
+    try:
+        if not raw.isdigit():
+            raise DomainError("invalid_input", fields={"answer": "the number of an answer"})
+        run = selfcheck_services.answer_step(buyer=request.user, run_id=run_id, step=step, answer=int(raw))
+    except DomainError as err:
+        _flash(request, err)
+        status = err.status
+        run = selfcheck.run_of_buyer(buyer=request.user, run_id=run_id)
+    if request.htmx:
+        context = {**_step_context(run), "subtype": SUBTYPES[run.subtype], "order": run.order}
+        return render(request, "aftersales/selfcheck_step.html", context, status=status)
+    return redirect("aftersales:selfcheck_run", run_id=run.pk)
+
+
+@_ids_in_range
+@role_required(Role.BUYER)
+@require_POST
+def selfcheck_leave(request: HttpRequest, run_id: int) -> HttpResponse:
+    """Leave the wizard for the case form (recorded as abandoned unless it had ended)."""
+    run = selfcheck_services.abandon_run(buyer=request.user, run_id=run_id)
+    return redirect(_open_url(run.order_id, run.subtype, run, run.description, checked=True))
+
+
+@role_required(Role.OPERATOR, Role.AGENT)
+@require_GET
+def selfcheck_console(request: HttpRequest) -> HttpResponse:
+    rows = selfcheck.deflection(user=request.user)
+    return render(request, "aftersales/selfcheck_console.html", {"rows": rows})
+
+
+@role_required(Role.OPERATOR, Role.AGENT)
+@require_http_methods(["GET", "POST"])
+def selfcheck_edit(request: HttpRequest, subtype: str) -> HttpResponse:
+    import json
+
+    if subtype not in SUBTYPES:
+        raise DomainError("not_found")
+    wizard = selfcheck.current_wizard(subtype)
+    errors: dict = {}
+    status = 200
+    text = json.dumps(wizard.steps if wizard else [], ensure_ascii=False, indent=2)
+    if request.method == "POST":
+        text = (request.POST.get("steps") or "")[:200_000]
+        raw_base = (request.POST.get("base_version") or "")[:9]
+        try:
+            try:
+                steps = json.loads(text)
+            except ValueError as exc:
+                raise DomainError(
+                    "selfcheck.invalid_wizard", fields={"steps": f"not JSON: {exc}"}, reason="not JSON"
+                ) from None
+            saved = selfcheck_services.save_wizard(
+                user=request.user,
+                subtype=subtype,
+                steps=steps,
+                base_version=int(raw_base) if raw_base.isdigit() else None,
+                note=(request.POST.get("note") or "")[:201],
+            )
+        except DomainError as err:
+            if err.status in (401, 403, 404):
+                raise
+            messages.error(request, err.message)
+            errors = err.fields
+            status = err.status
+        else:
+            messages.success(request, _("Self-check saved as version %(v)s.") % {"v": saved.version})
+            return redirect("aftersales:selfcheck_edit", subtype=subtype)
+    context = {
+        "subtype": SUBTYPES[subtype],
+        "wizard": wizard,
+        "text": text,
+        "errors": errors,
+        "facts": selfcheck.FACTS,
+        "variables": selfcheck.VARIABLES,
+        "paths": len(selfcheck.paths(wizard.steps)) if wizard else 0,
+    }
+    return render(request, "aftersales/selfcheck_edit.html", context, status=status)

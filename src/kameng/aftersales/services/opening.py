@@ -12,9 +12,10 @@ from django.utils import timezone
 
 from kameng.accounts.models import Role, User
 from kameng.aftersales import facts as case_facts
-from kameng.aftersales import figures, tags
+from kameng.aftersales import figures, selfcheck, tags
 from kameng.aftersales.models import OPEN_STATES, Case, CaseState, Demand
 from kameng.aftersales.permissions import fast_refund_reason
+from kameng.aftersales.services import selfcheck as selfcheck_services
 from kameng.aftersales.services.conversation import add_message, attach_files
 from kameng.aftersales.services.inputs import clean_fen, clean_text
 from kameng.aftersales.services.outcome import fast_refund
@@ -69,11 +70,16 @@ def open_case(
     order_key_ids: list[int] | None = None,
     files=(),
     now: datetime | None = None,
+    self_check_run_id: int | None = None,
 ) -> Case:
     """售后单: the buyer states the problem, the part of the order it concerns and what they want,
     with evidence files if any (checked by content before anything is written). The case is filled
     with system facts, the affected escrow is frozen, the merchant's clock starts — or, for a clear
-    small case, the buyer is refunded at once (极速退款)."""
+    small case, the buyer is refunded at once (极速退款).
+
+    ``self_check_run_id``: the buyer's self-check run (自查) on this order and subtype; its answers
+    are recorded on the case (``Case.self_check``, and appended to the description unless the buyer
+    kept the summary there) as the buyer's statement, and the run is linked to the case."""
     from kameng.aftersales import attachments
 
     now = now or timezone.now()
@@ -90,6 +96,12 @@ def open_case(
         raise DomainError("not_found")
     if order.paid_at is None or order.state in (OrderState.CANCELLED, OrderState.REFUNDED):
         raise DomainError("aftersales.order_not_eligible")
+    run = None
+    if self_check_run_id is not None:
+        run = selfcheck_services.run_for_case(buyer=buyer, run_id=self_check_run_id, order_id=order.pk, subtype=subtype)
+        said = selfcheck.summary(run)
+        if run.answers and said not in text:
+            text = f"{text}\n\n{said}"[:4000]
     book = rulebook.current()
     checked_files = attachments.check_all(files, book=book)
     window = book.hours(f"case_window_{order.delivery_kind}_hours")
@@ -163,9 +175,12 @@ def open_case(
                     suggested_reason=suggestion.reason,
                     opened_at=now,
                     updated_at=now,
+                    self_check=selfcheck_services.statement(run) if run else None,
                 )
         except IntegrityError:
             raise DomainError("aftersales.case_already_open", clause="2.2") from None
+        if run is not None:
+            selfcheck_services.link_to_case(run, case, now=now)  # after the order lock
         remind = book.hours("reminder_before_hours")
         if remind and case.due_at - remind > now:
             case.remind_at = case.due_at - remind
@@ -186,6 +201,7 @@ def open_case(
                     "batches": case.batch_seqs,
                     "keys": [k.fingerprint for k in keys],
                     "description": text,
+                    "self_check": case.self_check,
                     "facts": collected,
                     "suggested_party": suggestion.party,
                     "suggested_reason": suggestion.reason,
