@@ -80,6 +80,8 @@ def vote(request, slug: str):
     if not request.htmx:
         if error is None:
             messages.success(request, _("Thank you for your feedback."))
+        else:
+            messages.error(request, error.message)
         return redirect("knowledge:article", slug=slug)
     ctx = {**_vote_context(request, found), "error": error, "thanks": error is None}
     return render(request, "knowledge/_vote.html", ctx, status=status)
