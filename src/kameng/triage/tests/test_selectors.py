@@ -128,3 +128,11 @@ def test_bad_limits_are_refused(limit):
     with pytest.raises(DomainError) as err:
         selectors.suggest(text="卡密无效", limit=limit)
     assert err.value.code == "invalid_input"
+
+
+def test_the_fact_table_names_real_subtypes_and_positive_factors():
+    names = [line.name for line in priors.TABLE]
+    assert len(names) == len(set(names))
+    for line in priors.TABLE:
+        assert line.factors and set(line.factors) <= set(SUBTYPES), line.name
+        assert all(0 < f for f in line.factors.values()), line.name
