@@ -57,6 +57,12 @@ _ERROR_MESSAGES = (
     gettext_lazy("This case is closed."),
     gettext_lazy("At most %(max)s files per message."),
     gettext_lazy("A file is larger than %(max)s bytes."),
+    gettext_lazy("The self-check cannot be saved: %(reason)s"),
+    gettext_lazy("There is no self-check for this problem type."),
+    gettext_lazy("This self-check has already ended."),
+    gettext_lazy("This question is no longer the current one. Reload the self-check."),
+    gettext_lazy("This self-check was for another order or problem type."),
+    gettext_lazy("Someone saved version %(version)s of this self-check meanwhile. Reload and edit that one."),
 )
 ACTION_LABELS = {
     "accept": gettext_lazy("Accept the demand"),

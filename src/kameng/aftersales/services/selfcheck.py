@@ -194,7 +194,10 @@ def skip_self_check(
 
 def _locked_run(buyer: User, run_id: int) -> WizardRun:
     run = (
-        WizardRun.objects.select_for_update().select_related("wizard").filter(pk=run_id, buyer=buyer).first()
+        WizardRun.objects.select_for_update(of=("self",))
+        .select_related("wizard")
+        .filter(pk=run_id, buyer=buyer)
+        .first()
         if isinstance(run_id, int)
         else None
     )
