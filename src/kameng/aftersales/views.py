@@ -640,9 +640,10 @@ def selfcheck_answer(request: HttpRequest, run_id: int) -> HttpResponse:
         _flash(request, err)
         status = err.status
         run = selfcheck.run_of_buyer(buyer=request.user, run_id=run_id)
-    if request.htmx:
+    if request.htmx or status != 200:
         context = {**_step_context(run), "subtype": SUBTYPES[run.subtype], "order": run.order}
-        return render(request, "aftersales/selfcheck_step.html", context, status=status)
+        template = "aftersales/selfcheck_step.html" if request.htmx else "aftersales/selfcheck_run.html"
+        return render(request, template, context, status=status)
     return redirect("aftersales:selfcheck_run", run_id=run.pk)
 
 

@@ -134,6 +134,7 @@ def test_bad_answers_on_the_page_are_4xx_and_change_nothing(buyer, order, wizard
     for data in ({"step": "format", "answer": "x"}, {"step": "format", "answer": "7"}, {"step": "nope", "answer": "0"}):
         response = client.post(answer, data, headers={"HX-Request": "true"})
         assert 400 <= response.status_code < 500
+    assert client.post(answer, {"step": "format", "answer": "7"}).status_code == 422  # plain form too
     run.refresh_from_db()
     assert run.step == "format" and len(run.answers) == 1
     bad_start = client.post(reverse("aftersales:selfcheck_start", args=[order.pk]), {"subtype": "bogus"})
@@ -209,3 +210,13 @@ def test_api_wizard_put_and_stats(api_client, buyer, merchant, agent, operator, 
     services.skip_self_check(buyer=buyer, order_id=order.pk, subtype="too_slow")
     stats = {r["subtype"]: r for r in api_client(agent).get(f"{BASE}/stats").json()}
     assert stats["too_slow"]["skipped"] == 1 and stats["too_slow"]["version"] == 2 and len(stats) == 13
+
+
+def test_the_wizard_speaks_english_too(buyer, order, wizards):
+    client = login(buyer)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    run = services.start_run(buyer=buyer, order_id=order.pk, subtype="invalid_key")
+    page = client.get(reverse("aftersales:selfcheck_run", args=[run.pk])).content.decode()
+    assert "full-width characters" in page and "Still invalid after pasting" in page and "全角" not in page
+    offer = client.get(reverse("aftersales:open", args=[order.pk]), {"subtype": "invalid_key"}).content.decode()
+    assert "Start the self-check" in offer
