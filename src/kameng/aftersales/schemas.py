@@ -291,9 +291,9 @@ class WizardOut(Schema):
 
     @staticmethod
     def resolve_paths(obj) -> int:
-        from kameng.aftersales.selfcheck import paths
+        from kameng.aftersales.selfcheck import count_paths
 
-        return len(paths(obj.steps))
+        return count_paths(obj.steps)
 
 
 class RunStartIn(Schema):

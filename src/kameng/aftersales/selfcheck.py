@@ -216,6 +216,26 @@ def paths(steps: list[dict]) -> list[list[tuple[str, str]]]:
     return out
 
 
+def count_paths(steps: list[dict]) -> int:
+    """How many start-to-end paths a (valid) wizard has, counted without listing them (an editor's
+    tree of 60 steps could have very many)."""
+    by_id = {s["id"]: s for s in steps}
+    memo: dict[str, int] = {}
+
+    def count(sid: str) -> int:
+        if sid not in memo:
+            step = by_id[sid]
+            if step["kind"] in END_KINDS:
+                memo[sid] = 1
+            elif step["kind"] == FACT:
+                memo[sid] = count(step["yes"]) + count(step["no"])
+            else:
+                memo[sid] = sum(count(a["next"]) for a in step["answers"])
+        return memo[sid]
+
+    return count(steps[0]["id"])
+
+
 # --- order facts ---------------------------------------------------------------------------------
 
 

@@ -707,6 +707,6 @@ def selfcheck_edit(request: HttpRequest, subtype: str) -> HttpResponse:
         "errors": errors,
         "facts": selfcheck.FACTS,
         "variables": selfcheck.VARIABLES,
-        "paths": len(selfcheck.paths(wizard.steps)) if wizard else 0,
+        "paths": selfcheck.count_paths(wizard.steps) if wizard else 0,
     }
     return render(request, "aftersales/selfcheck_edit.html", context, status=status)

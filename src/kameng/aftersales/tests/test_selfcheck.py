@@ -40,7 +40,7 @@ def test_every_path_of_every_shipped_wizard_reaches_an_end(subtype):
     steps = selfcheck.validate_steps(DEFAULT_WIZARDS[subtype])
     by_id = {s["id"]: s for s in steps}
     found = _walk(steps)
-    assert found
+    assert found and len(found) == selfcheck.count_paths(steps)
     for path in found:
         last_id, last_kind = path[-1]
         assert by_id[last_id]["kind"] in selfcheck.END_KINDS and last_kind == by_id[last_id]["kind"]
