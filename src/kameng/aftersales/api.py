@@ -104,6 +104,7 @@ def open_case(request, payload: CaseIn):
         demand_fen=payload.demand_fen,
         batch_seqs=payload.batch_seqs or None,
         order_key_ids=payload.order_key_ids or None,
+        self_check_run_id=payload.self_check_run_id,
     )
     return 201, _detail(request, case.pk)
 

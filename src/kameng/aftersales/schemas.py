@@ -38,6 +38,9 @@ class CaseIn(Schema):
     demand_fen: Fen = 0
     batch_seqs: Annotated[list[Annotated[int, Field(strict=True, ge=1, le=10**6)]], Field(max_length=1000)] = []
     order_key_ids: Annotated[list[Id], Field(max_length=1000)] = []
+    self_check_run_id: Annotated[
+        Id | None, Field(description="the buyer's self-check run that led here (its answers go on the case)")
+    ] = None
 
 
 class NoteIn(Schema):
@@ -247,6 +250,9 @@ class StandingOut(Schema):
 class CaseDetailOut(CaseOut):
     role: str = Field(..., description="the part the caller plays on this case")
     description: str
+    self_check: dict | None = Field(
+        None, description="the buyer's self-check answers that led to this case, as recorded"
+    )
     batch_seqs: list[int]
     order_key_ids: list[int]
     facts: dict[str, Any]

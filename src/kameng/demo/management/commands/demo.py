@@ -514,6 +514,7 @@ class Command(BaseCommand):
     def seed_after_sales(self, users) -> None:
         """The rulebook and self-check articles, a funded guarantee fund, and one open case."""
         from kameng.aftersales.services import open_case
+        from kameng.aftersales.services.selfcheck import install_default_wizards
         from kameng.knowledge.services import install_default_articles
         from kameng.orders.funds import fund_guarantee
         from kameng.orders.models import Order, OrderKey
@@ -522,6 +523,7 @@ class Command(BaseCommand):
 
         current()  # installs the default rulebook, version 1
         install_default_articles()
+        install_default_wizards()  # 自查: one decision tree per problem type
         fund_guarantee(operator=users["operator"], amount_fen=1_000_000, source="demo-seed", from_commission=False)
         buyer = users["buyer"]
         order = Order.objects.get(buyer=buyer, idempotency_key="demo-2")
@@ -539,6 +541,78 @@ class Command(BaseCommand):
         from kameng.evidence.sealing import seal_now
 
         seal_now()
+        self.seed_community(users)
+
+    def seed_community(self, users) -> None:
+        """用户社群: a few real-sounding questions, answers (one official, one accepted) and votes."""
+        from kameng.accounts.models import User
+        from kameng.community import services as community
+
+        users = {u.username: u for u in User.objects.filter(username__startswith="regular")} | users
+        threads = [
+            (
+                "buyer2",
+                "话费充值显示成功但是一直没到账，要等多久？",
+                "在平台买了 100 元移动话费直充，订单显示“已发送”，两个小时了手机还没收到短信。这种情况一般要等多久？",
+                "late_delivery",
+                "phone_topup",
+                [
+                    (
+                        "regular1",
+                        "我上次是 40 分钟才到，晚高峰运营商那边会排队。订单页能看到供货商承诺的时间，过了再申请售后。",
+                        3,
+                    ),
+                    (
+                        "agent",
+                        "直充订单在供货商承诺的时间内属于正常处理中。超过承诺时间仍未到账，请在订单页选择“延迟到账”"
+                        "申请售后，平台会自动附上供货商的回执和发送时间，不需要您自己截图证明。"
+                        "详见[延迟到账怎么办](/help/late-delivery/)。",
+                        5,
+                    ),
+                ],
+                1,
+            ),
+            (
+                "regular2",
+                "Q币卡提示“卡密已被使用”，但我是第一次用",
+                "刚买的 Q 币卡，复制粘贴进去就提示已被使用。我确定没给别人看过，这种能退吗？",
+                "key_already_used",
+                "game_card",
+                [
+                    (
+                        "regular3",
+                        "能。我遇到过一次，申请售后选“卡密已被使用”，平台会查这张卡密第一次被查看的时间和有没有别的买家报过"
+                        "同一批卡，商家当天就换了一张。",
+                        4,
+                    ),
+                ],
+                0,
+            ),
+            (
+                "regular4",
+                "腾讯视频会员激活失败，提示账号不支持",
+                "买的腾讯视频月卡，输入卡密提示“该账号暂不支持此卡”，是卡的问题还是我账号的问题？",
+                "activation_failed",
+                "membership",
+                [
+                    ("buyer2", "可能是你的账号已经开了连续包月，同类会员不能叠加。先在 App 里取消自动续费再试。", 2),
+                ],
+                None,
+            ),
+        ]
+        for author, title, body, subtype, category, answers, accept in threads:
+            question = community.ask_question(
+                author=users[author], title=title, body=body, subtype=subtype, category=category
+            )
+            posted = []
+            for who, text, votes in answers:
+                answer = community.post_answer(author=users[who], question_id=question.pk, body=text)
+                posted.append(answer)
+                voters = [u for u in ("buyer", "regular1", "regular2", "regular3", "regular4") if u != who]
+                for voter in voters[:votes]:
+                    community.vote(user=users[voter], kind="answer", post_id=answer.pk, value=1)
+            if accept is not None:
+                community.accept_answer(user=users[author], question_id=question.pk, answer_id=posted[accept].pk)
 
     def print_logins(self, host: str, port: int) -> None:
         url = f"http://{host}:{port}"
