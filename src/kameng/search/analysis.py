@@ -15,6 +15,8 @@ from django.utils.html import escape
 
 from kameng.core.chinese import add_word, char_ngrams, normalize, words
 
+# Search's own jieba vocabulary, taught the synonym terms; the base one stays as the model knows it.
+VOCABULARY = "search"
 LANGUAGES = ("zh", "en")
 MAX_QUERY_CHARS = 200
 MAX_TERM_CHARS = 60  # longer "words" (a pasted card key, a URL) are not indexed as words
@@ -36,13 +38,13 @@ def teach_synonyms(terms) -> None:
     alike (once per process and term)."""
     for term in terms:
         if term not in _taught:
-            add_word(term)
+            add_word(term, vocabulary=VOCABULARY)
             _taught.add(term)
 
 
 def terms(text: str) -> str:
     """The space-separated index terms of a plain text: its words, then its bigrams."""
-    found = [w for w in words(text) if len(w) <= MAX_TERM_CHARS]
+    found = [w for w in words(text, vocabulary=VOCABULARY) if len(w) <= MAX_TERM_CHARS]
     found += char_ngrams(text, 2)
     return " ".join(found)
 
@@ -81,7 +83,7 @@ def _alternative(term: str) -> Alternative | None:
 
 def plan(query: str, synonyms: dict[str, tuple[str, ...]]) -> Plan:
     """``synonyms`` maps a normalised term to all terms of its group (itself included)."""
-    cut = [w for w in words(query) if len(w) <= MAX_TERM_CHARS]
+    cut = [w for w in words(query, vocabulary=VOCABULARY) if len(w) <= MAX_TERM_CHARS]
     kept = [w for w in cut if w not in STOP_WORDS] or cut
     groups: list[tuple[Alternative, ...]] = []
     seen: set[str] = set()

@@ -32,8 +32,12 @@ def test_results_page_badges_marks_and_pages(client):
     assert 'data-kind="question"' in html + page2  # 怎么退钱, through the 退款 ↔ 退钱 synonyms
 
 
-def test_results_page_kind_filter_and_english(client):
-    html = client.get("/help/search/", {"q": "退款", "kind": "question"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+def test_results_page_kind_filter_and_english(client, settings):
+    # Chinese by default whatever the browser says; English is the visitor's choice (the cookie).
+    zh = client.get("/help/search/", {"q": "退款", "kind": "question"}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert zh.count('class="card search-hit"') == 1 and "社群问答" in zh
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get("/help/search/", {"q": "退款", "kind": "question"}).content.decode()
     assert html.count('class="card search-hit"') == 1 and "Community Q&amp;A" in html
 
 
