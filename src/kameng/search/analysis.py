@@ -13,10 +13,8 @@ from dataclasses import dataclass
 
 from django.utils.html import escape
 
-from kameng.core.chinese import add_word, char_ngrams, normalize, words
+from kameng.core.chinese import char_ngrams, normalize, words
 
-# Search's own jieba vocabulary, taught the synonym terms; the base one stays as the model knows it.
-VOCABULARY = "search"
 LANGUAGES = ("zh", "en")
 MAX_QUERY_CHARS = 200
 MAX_TERM_CHARS = 60  # longer "words" (a pasted card key, a URL) are not indexed as words
@@ -31,20 +29,45 @@ STOP_WORDS = frozenset(
 
 
 _taught: set[str] = set()
+_longest = 1  # words in the longest taught term, at most MERGE_MAX
+MERGE_MAX = 4
 
 
 def teach_synonyms(terms) -> None:
-    """Teach jieba the synonym terms so that "激活失败" is cut as one word in documents and queries
-    alike (once per process and term)."""
+    """Remember the synonym terms so that "激活失败" is one word in documents and queries alike,
+    even where jieba cuts it as 激活 + 失败. jieba itself is never taught: the problem-type model
+    was trained on its plain cuts (kameng.core.chinese), and a second dictionary would cost
+    ~70 MB a process."""
+    global _longest
     for term in terms:
         if term not in _taught:
-            add_word(term, vocabulary=VOCABULARY)
             _taught.add(term)
+            _longest = max(_longest, min(MERGE_MAX, len(words(term)) or 1))
+
+
+def search_words(text: str) -> list[str]:
+    """jieba's words, with runs of adjacent words that spell a synonym term joined into it."""
+    cut = words(text)
+    if _longest < 2 or len(cut) < 2:
+        return cut
+    out: list[str] = []
+    i = 0
+    while i < len(cut):
+        for j in range(min(len(cut), i + _longest), i + 1, -1):
+            joined = "".join(cut[i:j])
+            if joined in _taught:
+                out.append(joined)
+                i = j
+                break
+        else:
+            out.append(cut[i])
+            i += 1
+    return out
 
 
 def terms(text: str) -> str:
     """The space-separated index terms of a plain text: its words, then its bigrams."""
-    found = [w for w in words(text, vocabulary=VOCABULARY) if len(w) <= MAX_TERM_CHARS]
+    found = [w for w in search_words(text) if len(w) <= MAX_TERM_CHARS]
     found += char_ngrams(text, 2)
     return " ".join(found)
 
@@ -83,7 +106,7 @@ def _alternative(term: str) -> Alternative | None:
 
 def plan(query: str, synonyms: dict[str, tuple[str, ...]]) -> Plan:
     """``synonyms`` maps a normalised term to all terms of its group (itself included)."""
-    cut = [w for w in words(query, vocabulary=VOCABULARY) if len(w) <= MAX_TERM_CHARS]
+    cut = [w for w in search_words(query) if len(w) <= MAX_TERM_CHARS]
     kept = [w for w in cut if w not in STOP_WORDS] or cut
     groups: list[tuple[Alternative, ...]] = []
     seen: set[str] = set()
