@@ -14,13 +14,13 @@ from kameng.aftersales.schemas import (
     CaseDetailOut,
     CaseFilter,
     CaseIn,
+    CaseMessageOut,
+    CaseNoteIn,
     CasePageOut,
     DeflectionOut,
     ExternalIn,
     InfoIn,
-    MessageOut,
     MoneyLineOut,
-    NoteIn,
     OfferIn,
     OptionalReasonIn,
     PreviewIn,
@@ -118,7 +118,7 @@ def case_detail(request, case_id: int = _id()):
 
 
 @router.post("/{case_id}/accept", response=CaseDetailOut, summary="Grant the buyer's demand (merchant)")
-def accept(request, case_id: int = _id(), *, payload: NoteIn):
+def accept(request, case_id: int = _id(), *, payload: CaseNoteIn):
     services.accept_case(merchant=request.auth, case_id=case_id, note=payload.note)
     return _detail(request, case_id)
 
@@ -236,7 +236,7 @@ def ruling_preview(request, case_id: int = _id(), *, query: Query[PreviewIn]):
 # conversation
 
 
-@router.post("/{case_id}/messages", response={201: MessageOut}, summary="Post a message with files (multipart)")
+@router.post("/{case_id}/messages", response={201: CaseMessageOut}, summary="Post a message with files (multipart)")
 def post_message(
     request,
     case_id: int = _id(),

@@ -43,7 +43,7 @@ class CaseIn(Schema):
     ] = None
 
 
-class NoteIn(Schema):
+class CaseNoteIn(Schema):
     note: Text = ""
 
 
@@ -207,7 +207,7 @@ class AttachmentOut(Schema):
         return reverse("api-v1:case_attachment", kwargs={"case_id": obj.case_id, "attachment_id": obj.pk})
 
 
-class MessageOut(Schema):
+class CaseMessageOut(Schema):
     id: int
     author_role: str
     text: str
@@ -229,7 +229,7 @@ class TagOut(Schema):
         return str(SYSTEM_TAGS.get(obj.name, obj.name)) if obj.kind == "system" else obj.name
 
 
-class EventOut(Schema):
+class CaseEventOut(Schema):
     seq: int
     kind: str
     label: str
@@ -262,10 +262,10 @@ class CaseDetailOut(CaseOut):
     external_escalation: str
     offers: list[OfferOut]
     rulings: list[RulingOut]
-    messages: list[MessageOut]
+    messages: list[CaseMessageOut]
     tags: list[TagOut]
     actions: list[str] = Field(..., description="what the transition table lets the caller do now")
-    timeline: list[EventOut]
+    timeline: list[CaseEventOut]
     buyer_standing: StandingOut | None = Field(None, description="the buyer's claim history, agents only (10.2)")
 
 

@@ -220,7 +220,13 @@ def open_case(request: HttpRequest, order_id: int) -> HttpResponse:
     family = SUBTYPES[subtype].family if subtype else (data.get("family") or "")[:16]
     family = family if family in FAMILIES else ""
     words = text_from(data, "description")
+    if request.method == "GET":
+        # Step 1's own words travel in the address (chips, links): a few sentences, never more
+        # than a URL carries (gunicorn's 4 KB request line; a Chinese character is 9 bytes).
+        words = words[:OWN_WORDS_MAX]
     run = _run_param(request, data, order.pk, subtype)
+    if run is not None and request.method == "GET" and not words:
+        words = run.description  # the run kept them; the address does not carry them
     status = 200
     prefill = words
     if run is not None and run.answers and request.method == "GET":
@@ -550,6 +556,9 @@ def order_tag(request: HttpRequest, order_id: int) -> HttpResponse:
 # --- self-check (自查) ------------------------------------------------------------------------------
 
 
+OWN_WORDS_MAX = 300
+
+
 def _open_url(order_id: int, subtype: str, run=None, words: str = "", checked: bool = False) -> str:
     from urllib.parse import urlencode
 
@@ -559,9 +568,9 @@ def _open_url(order_id: int, subtype: str, run=None, words: str = "", checked: b
     if checked:
         query["checked"] = "1"
     if run is not None:
-        query["run"] = run.pk
-    if words:
-        query["description"] = words
+        query["run"] = run.pk  # the run keeps the buyer's words: the address stays short
+    elif words:
+        query["description"] = words[:OWN_WORDS_MAX]
     return f"{reverse('aftersales:open', args=[order_id])}?{urlencode(query)}"
 
 

@@ -107,8 +107,8 @@ def _invalid_key() -> list[dict]:
         ),
         q(
             "read",
-            "你看过《卡密无效如何自查》里的检查步骤了吗？",
-            'Have you gone through the steps of "Card key invalid: what to check"?',
+            "你看过《卡密显示无效怎么办》里的检查步骤了吗？",
+            'Have you gone through the steps of "The code is shown as invalid: what to do"?',
             ("看过了，还是不行", "Yes, still not working", "case"),
             ("还没看", "Not yet", "article"),
         ),
@@ -674,12 +674,72 @@ def _shirking() -> list[dict]:
     ]
 
 
+# Ends that ask the buyer to wait or to do something first. They are questions, not "solved": the
+# buyer says whether that settles it, and only then does the run count as solved by self-check
+# (seen in review: a never-revealed key counted as solved before the buyer had read a word).
+ADVICE = {"wait_topup", "wait_manual", "reveal_first", "topup_failed"}
+
+
+def _confirmed(steps: list[dict]) -> list[dict]:
+    out, ids = [], {s["id"] for s in steps}
+    extra: list[dict] = []
+    for step in steps:
+        if step["id"] in ADVICE and step["kind"] == "solved":
+            sid = step["id"]
+            step = q(
+                sid,
+                step["text_zh"],
+                step["text_en"],
+                ("好的，我先这样做", "OK, I will do that", f"{sid}_ok"),
+                ("我还是要申请售后", "I still want to open a case", "case"),
+            )
+            extra.append(
+                solved(
+                    f"{sid}_ok",
+                    "好的。到时仍有问题，随时回到订单页申请售后。",
+                    "Fine. If it is still a problem then, come back to the order and open a case.",
+                )
+            )
+        out.append(step)
+    if extra and "case" not in ids:
+        extra.append(case())
+    return out + extra
+
+
+def _key_orders_only(steps: list[dict], *, otherwise: str | None = None) -> list[dict]:
+    """A key problem on an order that has no card key (直充, 人工发货): the platform says so first,
+    instead of answering "was this key never revealed? — no" about a key that does not exist.
+    ``otherwise`` continues there for such orders; without it, the buyer is told and may still open a case."""
+    start = steps[0]["id"]
+    head = fact(
+        "card_key_order",
+        "is_card_key",
+        "系统核对：这笔订单是卡密发货的吗？",
+        "Platform check: is this order delivered as card keys?",
+        start,
+        otherwise or "not_key_order",
+    )
+    tail = []
+    if otherwise is None:
+        tail.append(
+            case(
+                "not_key_order",
+                "平台记录显示这笔订单不是卡密发货（直充或人工发货），没有卡密。请返回上一步选择更贴切的问题类型"
+                "（例如“未到账”“延迟到账”“少发”）；如果仍要按现在的类型申请，也可以直接申请售后。",
+                "The platform's records show this order is not delivered as card keys (a direct top-up or a manual "
+                'delivery): there is no key. Go back and choose a closer problem type (such as "Not delivered", '
+                '"Delivered late" or "Partly delivered"); or open a case with this type anyway.',
+            )
+        )
+    return [head, *steps, *tail]
+
+
 DEFAULT_WIZARDS: dict[str, list[dict]] = {
-    "invalid_key": _invalid_key(),
-    "key_already_used": _key_already_used(),
+    "invalid_key": _key_orders_only(_invalid_key()),
+    "key_already_used": _key_orders_only(_key_already_used()),
     "face_value_mismatch": _face_value_mismatch(),
     "wrong_region": _wrong_region(),
-    "activation_failed": _activation_failed(),
+    "activation_failed": _key_orders_only(_activation_failed(), otherwise="account"),
     "not_delivered": _not_delivered(),
     "late_delivery": _late_delivery(),
     "charged_twice": _charged_twice(),
@@ -689,3 +749,4 @@ DEFAULT_WIZARDS: dict[str, list[dict]] = {
     "too_slow": _too_slow(),
     "shirking": _shirking(),
 }
+DEFAULT_WIZARDS = {subtype: _confirmed(steps) for subtype, steps in DEFAULT_WIZARDS.items()}

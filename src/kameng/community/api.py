@@ -15,27 +15,27 @@ from kameng.community.models import Answer, Question
 from kameng.community.schemas import (
     MAX_ID,
     AcceptIn,
-    AnswerIn,
     AnswerOut,
-    ArticleIn,
-    CaseIn,
+    ArticleLinkIn,
+    CaseShareIn,
     CaseSummaryOut,
+    CommunityAnswerIn,
+    CommunityQuestionIn,
     DismissIn,
     ErrorOut,
     LockIn,
     ModerateIn,
     ModerationLogOut,
+    PostReportOut,
+    PostVoteIn,
+    PostVoteOut,
     ProfileOut,
     QuestionDetailOut,
     QuestionFilter,
-    QuestionIn,
     QuestionOut,
     QuestionPage,
     QueueItemOut,
     ReportIn,
-    ReportOut,
-    VoteIn,
-    VoteOut,
 )
 from kameng.core.markdown import plain, render
 
@@ -155,7 +155,7 @@ def list_questions(request, filters: Query[QuestionFilter]):
 
 
 @router.post("/questions", auth=api_auth, response={201: QuestionDetailOut, **ERRORS}, summary="Ask a question")
-def ask(request, payload: QuestionIn):
+def ask(request, payload: CommunityQuestionIn):
     q = services.ask_question(author=request.auth, **payload.dict())
     return 201, _detail(request, q.pk)
 
@@ -170,7 +170,7 @@ def get_question(request, question_id: int = _id()):
 @router.post(
     "/questions/{question_id}/answers", auth=api_auth, response={201: AnswerOut, **ERRORS}, summary="Answer a question"
 )
-def answer(request, payload: AnswerIn, question_id: int = _id()):
+def answer(request, payload: CommunityAnswerIn, question_id: int = _id()):
     a = services.post_answer(author=request.auth, question_id=question_id, **payload.dict())
     a = selectors.answer_for(request.auth, a.pk)
     return 201, _answer(a, selectors.reputation_of([a.author_id]), {})
@@ -199,13 +199,15 @@ def lock(request, payload: LockIn, question_id: int = _id()):
     return _question(q, selectors.reputation_of([q.author_id]))
 
 
-@router.post("/{kind}/{post_id}/vote", auth=api_auth, response={200: VoteOut, **ERRORS}, summary="Vote +1 / -1 / 0")
-def vote(request, payload: VoteIn, kind: str = _KIND, post_id: int = _id()):
+@router.post("/{kind}/{post_id}/vote", auth=api_auth, response={200: PostVoteOut, **ERRORS}, summary="Vote +1 / -1 / 0")
+def vote(request, payload: PostVoteIn, kind: str = _KIND, post_id: int = _id()):
     v = services.vote(user=request.auth, kind=kind, post_id=post_id, value=payload.value)
     return {"score": selectors.score_of(kind=kind, post_id=post_id), "my_vote": v.value if v else 0}
 
 
-@router.post("/{kind}/{post_id}/report", auth=api_auth, response={201: ReportOut, **ERRORS}, summary="Report a post")
+@router.post(
+    "/{kind}/{post_id}/report", auth=api_auth, response={201: PostReportOut, **ERRORS}, summary="Report a post"
+)
 def report(request, payload: ReportIn, kind: str = _KIND, post_id: int = _id()):
     r = services.report_post(reporter=request.auth, kind=kind, post_id=post_id, **payload.dict())
     return 201, _report(r)
@@ -242,7 +244,7 @@ def moderate(request, payload: ModerateIn, kind: str = _KIND, post_id: int = _id
     response={200: list[dict], **ERRORS},
     summary="Link a knowledge-base article to one's post",
 )
-def link_article(request, payload: ArticleIn, kind: str = _KIND, post_id: int = _id()):
+def link_article(request, payload: ArticleLinkIn, kind: str = _KIND, post_id: int = _id()):
     post = services.link_article(user=request.auth, kind=kind, post_id=post_id, slug=payload.slug)
     return _articles(post)
 
@@ -253,7 +255,7 @@ def link_article(request, payload: ArticleIn, kind: str = _KIND, post_id: int = 
     response={201: CaseSummaryOut, **ERRORS},
     summary="Share one's ended after-sales case, anonymised (the buyer, with consent)",
 )
-def attach_case(request, payload: CaseIn, kind: str = _KIND, post_id: int = _id()):
+def attach_case(request, payload: CaseShareIn, kind: str = _KIND, post_id: int = _id()):
     c = services.attach_case(
         buyer=request.auth, kind=kind, post_id=post_id, case_id=payload.case_id, consent=payload.consent
     )
@@ -283,7 +285,7 @@ def queue(request):
 
 
 @router.post(
-    "/reports/{report_id}/dismiss", auth=api_auth, response={200: ReportOut, **ERRORS}, summary="Dismiss a report"
+    "/reports/{report_id}/dismiss", auth=api_auth, response={200: PostReportOut, **ERRORS}, summary="Dismiss a report"
 )
 def dismiss(request, payload: DismissIn, report_id: int = _id()):
     return _report(services.dismiss_report(moderator=request.auth, report_id=report_id, reason=payload.reason))

@@ -104,7 +104,7 @@ class QuestionFilter(Schema):
     page: int = Field(1, ge=1, le=10_000)
 
 
-class QuestionIn(Schema):
+class CommunityQuestionIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     title: str = Field(..., min_length=1, max_length=TITLE_MAX)
@@ -114,20 +114,20 @@ class QuestionIn(Schema):
     articles: list[str] = Field(default_factory=list, max_length=5, description="knowledge-base article slugs")
 
 
-class AnswerIn(Schema):
+class CommunityAnswerIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     body: str = Field(..., min_length=1, max_length=ANSWER_MAX)
     articles: list[str] = Field(default_factory=list, max_length=5)
 
 
-class VoteIn(Schema):
+class PostVoteIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     value: Literal[1, -1, 0] = Field(..., description="+1 up, -1 down, 0 take the vote back")
 
 
-class VoteOut(Schema):
+class PostVoteOut(Schema):
     score: int
     my_vote: int
 
@@ -145,7 +145,7 @@ class ReportIn(Schema):
     text: str = Field("", max_length=REPORT_TEXT_MAX)
 
 
-class ReportOut(Schema):
+class PostReportOut(Schema):
     id: int
     kind: str
     post_id: int
@@ -175,13 +175,13 @@ class DismissIn(Schema):
     reason: str = Field(..., min_length=1, max_length=REASON_MAX)
 
 
-class ArticleIn(Schema):
+class ArticleLinkIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     slug: str = Field(..., min_length=1, max_length=64)
 
 
-class CaseIn(Schema):
+class CaseShareIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     case_id: StrictInt = Field(..., ge=1, le=MAX_ID)
@@ -195,7 +195,7 @@ class QueueItemOut(Schema):
     title: str
     excerpt: str
     state: str
-    reports: list[ReportOut]
+    reports: list[PostReportOut]
 
 
 class ModerationLogOut(Schema):

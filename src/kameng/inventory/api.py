@@ -10,9 +10,9 @@ from kameng.core.errors import DomainError
 from kameng.inventory import selectors, services
 from kameng.inventory.models import CardKeyStatus
 from kameng.inventory.schemas import (
-    BatchOut,
     BatchSummaryOut,
     CardKeyOut,
+    ImportBatchOut,
     ImportTextIn,
     LookupIn,
     LookupOut,
@@ -24,12 +24,12 @@ from kameng.inventory.schemas import (
 router = Router(tags=["inventory"])
 
 
-@router.post("/imports", response={201: BatchOut}, summary="Import card keys from pasted text")
+@router.post("/imports", response={201: ImportBatchOut}, summary="Import card keys from pasted text")
 def import_text(request, payload: ImportTextIn):
     return 201, services.import_card_keys(user=request.auth, product_id=payload.product_id, text=payload.text)
 
 
-@router.post("/imports/upload", response={201: BatchOut}, summary="Import card keys from a CSV/TXT file")
+@router.post("/imports/upload", response={201: ImportBatchOut}, summary="Import card keys from a CSV/TXT file")
 def import_file(request, product_id: Form[int], file: File[UploadedFile]):
     if product_id < 1:
         raise DomainError("invalid_input", fields={"product_id": "must be a positive id"})
@@ -48,7 +48,7 @@ def list_batches(request, filters: Query[BatchFilter]):
     return selectors.batches_of(user=request.auth, product_id=filters.product_id)
 
 
-@router.get("/imports/{batch_id}", response=BatchOut, summary="One import batch with its report")
+@router.get("/imports/{batch_id}", response=ImportBatchOut, summary="One import batch with its report")
 def get_batch(request, batch_id: int):
     return selectors.batch_of(user=request.auth, batch_id=batch_id)
 

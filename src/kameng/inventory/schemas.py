@@ -57,7 +57,7 @@ class BatchSummaryOut(Schema):
     created_at: datetime
 
 
-class BatchOut(BatchSummaryOut):
+class ImportBatchOut(BatchSummaryOut):
     report: ReportOut
 
 

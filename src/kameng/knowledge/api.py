@@ -15,12 +15,12 @@ from kameng.knowledge.schemas import (
     ArticleFilter,
     ArticleIn,
     ArticleOut,
+    ArticleVersionOut,
+    ArticleVoteIn,
+    ArticleVoteOut,
     EditorArticleOut,
     EditorFilter,
     RestoreIn,
-    VersionOut,
-    VoteIn,
-    VoteOut,
 )
 
 router = Router(tags=["knowledge"])
@@ -87,8 +87,10 @@ def get_article(request, slug: str):
     return _out(selectors.article(slug))
 
 
-@router.post("/articles/{slug}/vote", auth=api_auth, response=VoteOut, summary="Was it helpful? (one vote per user)")
-def vote(request, slug: str, payload: VoteIn):
+@router.post(
+    "/articles/{slug}/vote", auth=api_auth, response=ArticleVoteOut, summary="Was it helpful? (one vote per user)"
+)
+def vote(request, slug: str, payload: ArticleVoteIn):
     article = services.vote(slug=slug, helpful=payload.helpful, user=request.auth)
     return {
         "slug": article.slug,
@@ -134,12 +136,16 @@ def archive(request, slug: str):
     return _out(services.archive_article(actor=request.auth, slug=slug), editor=True)
 
 
-@router.get("/manage/articles/{slug}/versions", auth=api_auth, response=list[VersionOut], summary="Version history")
+@router.get(
+    "/manage/articles/{slug}/versions", auth=api_auth, response=list[ArticleVersionOut], summary="Version history"
+)
 def versions(request, slug: str):
     return [_version(v) for v in selectors.versions_of(user=request.auth, slug=slug)]
 
 
-@router.get("/manage/articles/{slug}/versions/{number}", auth=api_auth, response=VersionOut, summary="One version")
+@router.get(
+    "/manage/articles/{slug}/versions/{number}", auth=api_auth, response=ArticleVersionOut, summary="One version"
+)
 def version(request, slug: str, number: int):
     return _version(selectors.version_of(user=request.auth, slug=slug, number=number))
 

@@ -60,7 +60,7 @@ class EditorFilter(Schema):
     sort: str = Field("updated", max_length=16)
 
 
-class VersionOut(Schema):
+class ArticleVersionOut(Schema):
     number: int
     title_zh: str
     title_en: str
@@ -79,13 +79,13 @@ class RestoreIn(Schema):
     note: str = Field("", max_length=200)
 
 
-class VoteIn(Schema):
+class ArticleVoteIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     helpful: StrictBool
 
 
-class VoteOut(Schema):
+class ArticleVoteOut(Schema):
     slug: str
     helpful: bool
     helpful_count: int

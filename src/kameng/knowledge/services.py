@@ -42,9 +42,15 @@ _CONTENT = ("title_zh", "title_en", "body_zh", "body_en")
 
 
 # --- input ---------------------------------------------------------------------------------------
+# Addresses under /help/ that are pages of their own (search's /help/search/), never an article's.
+RESERVED_SLUGS = frozenset({"search", "new", "preview", "console", "api"})
+
+
 def clean_slug(slug: object) -> str:
     if not isinstance(slug, str) or len(slug) > 64 or not SLUG_RE.match(slug):
         raise DomainError("invalid_input", fields={"slug": "lowercase letters, digits and single hyphens"})
+    if slug in RESERVED_SLUGS:
+        raise DomainError("invalid_input", fields={"slug": f"“{slug}” is a page of its own; choose another address"})
     return slug
 
 

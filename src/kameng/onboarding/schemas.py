@@ -22,7 +22,7 @@ class DocumentOut(Schema):
     uploaded_at: datetime
 
 
-class EventOut(Schema):
+class ApplicationEventOut(Schema):
     seq: int
     kind: str
     payload: dict
@@ -53,7 +53,7 @@ class ApplicationOut(Schema):
 
 class ApplicationDetailOut(ApplicationOut):
     applicant_username: str
-    timeline: list[EventOut]
+    timeline: list[ApplicationEventOut]
 
 
 class DecisionIn(In):

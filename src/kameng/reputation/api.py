@@ -9,8 +9,8 @@ from kameng.accounts.auth import api_auth
 from kameng.reputation import selectors, services
 from kameng.reputation.schemas import (
     MAX_ID,
+    AppealDecisionIn,
     DashboardOut,
-    DecisionIn,
     HideIn,
     PenaltyOut,
     ReviewIn,
@@ -187,7 +187,7 @@ def penalty_appeal(request, payload: TextIn, penalty_id: int = _id()):
 
 
 @router.post("/penalties/{penalty_id}/decide", auth=api_auth, response=PenaltyOut, summary="Decide an appeal")
-def penalty_decide(request, payload: DecisionIn, penalty_id: int = _id()):
+def penalty_decide(request, payload: AppealDecisionIn, penalty_id: int = _id()):
     from kameng.reputation import penalties
 
     return penalties.decide_appeal(

@@ -118,6 +118,6 @@ class PenaltyOut(Schema):
     decided_at: datetime | None
 
 
-class DecisionIn(In):
+class AppealDecisionIn(In):
     uphold: StrictBool  # true or false, not "yes" or 1
     note: str = Field(..., min_length=1, max_length=500)

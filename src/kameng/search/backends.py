@@ -100,9 +100,18 @@ def find(
 ) -> tuple[int, list[Row]]:
     """(total, capped at COUNT_CAP + 1, and one page of rows) for a non-empty plan."""
     where, params = _filters(kinds, language)
+    # One hit per document: an article in both languages matches twice; with no language asked
+    # for, the copy in the other language is left out when the preferred copy matches too.
+    twin = (
+        " AND NOT (d.language <> %s AND EXISTS (SELECT 1 FROM search_searchdocument s"
+        " WHERE s.kind = d.kind AND s.key = d.key AND s.language = %s AND s.visible AND {match}))"
+    )
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
             q, tq = tsquery(plan), tsquery(plan, title_only=True)
+            if language is None:
+                where += twin.format(match="s.search_vector @@ %s::tsquery")
+                params = [*params, prefer, prefer, q]
             cur.execute(
                 "SELECT count(*) FROM (SELECT 1 FROM search_searchdocument d"  # noqa: S608
                 " WHERE d.search_vector @@ %s::tsquery" + where + " LIMIT %s) AS m",
@@ -120,6 +129,9 @@ def find(
             )
             return total, [Row(r[0], float(r[1]), bool(r[2])) for r in cur.fetchall()]
         match, title_match = fts_match(plan), fts_match(plan, title_only=True)
+        if language is None:
+            where += twin.format(match="s.id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH %s)")
+            params = [*params, prefer, prefer, match]
         base = " FROM search_fts JOIN search_searchdocument d ON d.id = search_fts.rowid WHERE search_fts MATCH %s"
         counted = "SELECT count(*) FROM (SELECT 1" + base + where + " LIMIT %s) AS m"  # noqa: S608
         cur.execute(counted, [match, *params, COUNT_CAP + 1])

@@ -3,7 +3,7 @@ in different words (``services.install_default_synonyms``; an operator edits the
 
 DEFAULT_SYNONYMS: list[tuple[str, list[str]]] = [
     ("card-key", ["卡密", "卡号", "密码", "兑换码", "激活码"]),
-    ("activation-failed", ["激活失败", "无法激活", "激活不了", "用不了", "不能用", "不能激活"]),
+    ("activation-failed", ["激活失败", "无法激活", "激活不了", "不能激活"]),  # not 用不了: too broad
     ("not-arrived", ["未到账", "没到账", "没收到", "还没到", "不到账", "没到"]),
     ("delay", ["延迟", "很慢", "好久", "太慢", "迟迟"]),
     ("already-used", ["已被使用", "已使用", "被用过", "被使用", "用过了"]),

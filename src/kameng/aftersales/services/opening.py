@@ -100,6 +100,8 @@ def open_case(
     if self_check_run_id is not None:
         run = selfcheck_services.run_for_case(buyer=buyer, run_id=self_check_run_id, order_id=order.pk, subtype=subtype)
         said = selfcheck.summary(run)
+        # A browser sends the prefilled textarea back with CRLF line ends; the summary has LF.
+        text = text.replace("\r\n", "\n")
         if run.answers and said not in text:
             text = f"{text}\n\n{said}"[:4000]
     book = rulebook.current()

@@ -190,7 +190,8 @@ def test_a_topup_inside_the_suppliers_promised_time_says_wait_until(
     assert facts["facts"]["topup_within_promise"] and facts["facts"]["is_direct_topup"]
     assert facts["vars"]["sent_minutes_ago"] == "3"
     run = services.start_run(buyer=buyer, order_id=order.pk, subtype="not_delivered", now=soon)
-    assert run.outcome == RunOutcome.SOLVED and run.step == "wait_topup"
+    # Advice, not yet "solved": the buyer says whether waiting settles it.
+    assert run.outcome == RunOutcome.IN_PROGRESS and run.step == "wait_topup"
     text = selfcheck.text_of(selfcheck.step_of(run), "text", run.facts["vars"], "zh")
     assert "3 分钟前" in text and timezone.localtime(request.give_up_at).strftime("%Y-%m-%d %H:%M") in text
     assert [a["step"] for a in run.answers] == ["topup", "failed", "within"]
@@ -205,13 +206,17 @@ def test_a_topup_inside_the_suppliers_promised_time_says_wait_until(
 
 def test_a_never_revealed_key_is_sent_to_reveal_it_first(buyer, card_order, wizards):
     run = services.start_run(buyer=buyer, order_id=card_order.pk, subtype="invalid_key")
-    assert run.outcome == RunOutcome.SOLVED and run.step == "reveal_first"
+    assert run.outcome == RunOutcome.IN_PROGRESS and run.step == "reveal_first"
     assert f"#{card_order.pk}" in selfcheck.text_of(selfcheck.step_of(run), "text", run.facts["vars"], "zh")
+    # Counted as solved only once the buyer says that settles it.
+    done = services.answer_step(buyer=buyer, run_id=run.pk, step="reveal_first", answer=0)
+    assert done.outcome == RunOutcome.SOLVED and done.step == "reveal_first_ok"
     okey = OrderKey.objects.get(batch__order=card_order)
     reveal_key(buyer=buyer, order_id=card_order.pk, order_key_id=okey.pk, ip="1.2.3.4", user_agent="t")
     run = services.start_run(buyer=buyer, order_id=card_order.pk, subtype="invalid_key")
     assert run.outcome == RunOutcome.IN_PROGRESS and run.step == "format"
-    assert run.answers[0]["step"] == "revealed" and run.answers[0]["kind"] == "fact"
+    assert [a["step"] for a in run.answers] == ["card_key_order", "revealed"]
+    assert all(a["kind"] == "fact" for a in run.answers)
 
 
 # --- runs ------------------------------------------------------------------------------------------
@@ -235,7 +240,7 @@ def _through_to_case(buyer, order):
 def test_answers_are_recorded_and_the_case_carries_them(buyer, revealed_order, wizards):
     run = _through_to_case(buyer, revealed_order)
     assert run.outcome == RunOutcome.OPEN_CASE and run.step == "case"
-    assert [a["step"] for a in run.answers] == ["revealed", "format", "where", "reported", "read"]
+    assert [a["step"] for a in run.answers] == ["card_key_order", "revealed", "format", "where", "reported", "read"]
     assert run.answers[1]["answer"] and run.answers[1]["question"]
     case = cases.open_case(
         buyer=buyer,
@@ -334,3 +339,31 @@ def test_deflection_is_counted_per_subtype(buyer, agent, revealed_order, wizards
     assert (later.in_progress, later.abandoned) == (0, 2)
     with pytest.raises(DomainError):
         selfcheck.deflection(user=buyer)
+
+
+def test_the_prefilled_record_sent_back_by_a_browser_is_kept_once(buyer, revealed_order, wizards):
+    # Seen in review: a textarea comes back with CRLF line ends, the record has LF — the case
+    # description then carried the 【自查记录】 twice.
+    from kameng.aftersales import selfcheck
+
+    run = _through_to_case(buyer, revealed_order)
+    prefilled = f"卡密提示无效\n\n{selfcheck.summary(run)}".replace("\n", "\r\n")
+    case = cases.open_case(
+        buyer=buyer,
+        order_id=revealed_order.pk,
+        subtype="invalid_key",
+        demand="replace",
+        description=prefilled,
+        self_check_run_id=run.pk,
+    )
+    assert case.description.count("【自查记录】") == 1
+
+
+def test_a_key_problem_on_an_order_without_keys_says_so_instead_of_inventing_a_key(buyer, manual_product, wizards):
+    # Seen in review: on a manual-delivery order the 卡密无效 wizard recorded "was this key never
+    # revealed? — no (platform records)", a key that does not exist, into the buyer's statement.
+
+    order = buy(buyer, manual_product, fields={"role": "剑客"})
+    run = services.start_run(buyer=buyer, order_id=order.pk, subtype="invalid_key")
+    assert run.step == "not_key_order" and run.outcome == RunOutcome.OPEN_CASE
+    assert [(a["step"], a["answer"]) for a in run.answers] == [("card_key_order", "否（平台记录）")]

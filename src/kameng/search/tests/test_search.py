@@ -230,3 +230,17 @@ def test_synonym_terms_are_normalised(operator):
     with pytest.raises(DomainError) as err:
         services.delete_synonyms(operator=operator, group_id=999_999)
     assert err.value.code == "search.synonym_group_not_found"
+
+
+def test_an_article_in_two_languages_is_one_hit():
+    # Seen in review: the Chinese page listed 如何向12315投诉 and "How to complain to 12315" both.
+    doc("complain", "如何向12315投诉", "投诉材料包。", language="zh")
+    doc("complain", "How to complain to 12315", "The complaint package.", language="en")
+    zh = selectors.search("12315", prefer_language="zh")
+    assert [(h.key, h.language) for h in zh.hits] == [("complain", "zh")] and zh.total == 1
+    en = selectors.search("12315", prefer_language="en")
+    assert [(h.key, h.language) for h in en.hits] == [("complain", "en")]
+    # Words only the other language's copy has still find it.
+    assert [(h.key, h.language) for h in selectors.search("package", prefer_language="zh").hits] == [("complain", "en")]
+    # Asked for one language, that copy alone.
+    assert [h.language for h in selectors.search("12315", language="en").hits] == ["en"]
