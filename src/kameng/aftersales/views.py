@@ -398,6 +398,8 @@ def _case_context(request, case) -> dict:
         "messages_": msgs,
         "keys": keys,
         "events": events,
+        # Agents and operators may open each event's technical view (hashes, raw payload).
+        "staff_view": request.user.role in (Role.AGENT, Role.OPERATOR),
         "remedies_for_offer": remedies_for_offer,
         "remedies_for_ruling": remedies_for_ruling,
         "parties": list(Party.LABELS.items()),

@@ -8,6 +8,9 @@ class OnboardingConfig(AppConfig):
 
     def ready(self) -> None:
         from kameng.notifications.kinds import register_kind
+        from kameng.onboarding import timeline_labels
+
+        timeline_labels.register()
 
         register_kind(
             "application.submitted",

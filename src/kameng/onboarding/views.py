@@ -7,7 +7,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kameng.accounts.models import Role
@@ -21,16 +20,7 @@ from kameng.onboarding import selectors, services
 from kameng.onboarding.models import ApplicationDocument, ShopApplication
 from kameng.payments.forms import parse_yuan
 from kameng.rulebook import selectors as rulebook
-
-LABELS = {
-    "application.submitted": gettext_lazy("Applied"),
-    "application.more_info": gettext_lazy("More information asked for"),
-    "application.resubmitted": gettext_lazy("Answered and sent back for review"),
-    "application.approved": gettext_lazy("Approved: the shop is open"),
-    "application.rejected": gettext_lazy("Rejected"),
-    "application.withdrawn": gettext_lazy("Withdrawn"),
-}
-
+from kameng.timeline.labels import kind_label
 
 ALIASES = {"name": "shop_name", "amount": "deposit_fen"}  # shops' and payments' field names, as this form names them
 
@@ -50,7 +40,7 @@ def _documents(request) -> list[services.Document]:
 
 def _timeline(application) -> list[dict]:
     return [
-        {"event": e, "label": LABELS.get(e.kind, e.kind), "reason": e.payload.get("reason") or e.payload.get("note")}
+        {"event": e, "label": kind_label(e.kind), "reason": e.payload.get("reason") or e.payload.get("note")}
         for e in selectors.timeline_of(application)
     ]
 

@@ -162,6 +162,8 @@ def _detail_context(request, order_id: int, revealed: dict | None = None) -> dic
         "balance_fen": selectors.wallet_balance(buyer=request.user),
         "gateways": enabled_gateways(),
         "events": selectors.events_for_page(order=order),
+        # The buyer's own page: the plain timeline only (a staff view of an order passes True).
+        "staff_view": False,
         "can_confirm": any(b.state == "delivered" for b in order.batches.all()),
     }
 

@@ -63,3 +63,51 @@ class ReputationConfig(AppConfig):
                 "review.hidden": _("Review hidden under a rulebook clause"),
             }
         )
+        _register_timeline_fields()
+
+
+def _register_timeline_fields() -> None:
+    """How review and penalty payloads read (kameng.timeline.labels)."""
+    from kameng.reputation.models import PenaltyState
+    from kameng.timeline.labels import choice, number, ref, register_fields, text
+
+    review_kinds = ["review.posted", "review.follow_up", "review.replied", "review.hidden"]
+    register_fields(
+        {
+            "review": None,
+            "case": ref(_("After-sales case #%(id)s")),
+            "stars_described": number(_("As described")),
+            "stars_delivery": number(_("Delivery speed")),
+            "stars_service": number(_("Service attitude")),
+            "tags": None,
+            "text": text(),
+            "reason": text(_("Reason")),
+        },
+        kinds=review_kinds,
+    )
+    states = dict(PenaltyState.choices)
+    register_fields(
+        {
+            "from": choice(_("Previous state"), states),
+            "to": choice(_("New state"), states),
+            "text": text(),
+            "note": text(_("Note")),
+            # The figures behind a penalty are on the merchant's dashboard, labelled there.
+            **dict.fromkeys(
+                (
+                    "rule",
+                    "value",
+                    "threshold",
+                    "unit",
+                    "invalid_keys",
+                    "keys_sold",
+                    "minimum",
+                    "dispute_losses",
+                    "orders",
+                    "days",
+                ),
+                None,
+            ),
+        },
+        kinds=["penalty.applied", "penalty.lift", "penalty.appeal", "penalty.uphold", "penalty.overturn"],
+    )

@@ -17,7 +17,8 @@ class RulebookConfig(AppConfig):
     def ready(self) -> None:
         from django.core import checks as django_checks
 
-        from kameng.rulebook import checks
+        from kameng.rulebook import checks, timeline_labels
 
+        timeline_labels.register()
         django_checks.register(checks.retired_variables, "rulebook")
         post_migrate.connect(_forget_versions, sender=self, dispatch_uid="rulebook_forget_versions")

@@ -1,6 +1,8 @@
+import json
+
 from django import template
 
-from kameng.timeline.labels import detail_line, kind_label, role_label
+from kameng.timeline.labels import detail_line, kind_label, plain_details, role_label
 
 register = template.Library()
 
@@ -18,3 +20,15 @@ def actor_label(role: str) -> str:
 @register.filter(name="event_detail")
 def event_detail(payload) -> str:
     return detail_line(payload)
+
+
+@register.filter(name="event_details")
+def event_details(event) -> list[tuple[str, str]]:
+    """The event's payload as (label, value) pairs for people (see timeline.labels)."""
+    return plain_details(getattr(event, "kind", ""), getattr(event, "payload", None))
+
+
+@register.filter(name="payload_json")
+def payload_json(payload) -> str:
+    """The raw payload, for the technical view of agents and operators."""
+    return json.dumps(payload, ensure_ascii=False, indent=2, sort_keys=True, default=str)
