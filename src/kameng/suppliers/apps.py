@@ -10,4 +10,4 @@ class SuppliersConfig(AppConfig):
         from kameng.suppliers.services import reconcile_pending
 
         # Before the orders sweep (INSTALLED_APPS order), which re-reads final supplier answers.
-        register("suppliers", lambda now: str(reconcile_pending(now=now)))
+        register("suppliers", lambda now: reconcile_pending(now=now).as_dict())

@@ -62,3 +62,8 @@ def test_demo_logins_work(client):
     call_command("demo", no_serve=True)
     response = client.post("/accounts/login/", {"username": "xingchen", "password": "kameng-demo-2026"})
     assert response.status_code == 302
+
+
+def test_demo_says_where_the_supplier_simulator_runs(capsys):
+    call_command("demo", no_serve=True, supplier_port=8774)
+    assert "supplier simulator: http://127.0.0.1:8774" in capsys.readouterr().out

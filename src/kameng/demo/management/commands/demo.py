@@ -270,9 +270,17 @@ class Command(BaseCommand):
         parser.add_argument("--no-serve", action="store_true", help="seed the configured database and exit")
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--supplier-port", type=int, default=8766, help="port of the local 直充 supplier simulator")
 
-    def handle(self, *args, no_serve: bool, host: str, port: int, **options):
+    def handle(self, *args, no_serve: bool, host: str, port: int, supplier_port: int, **options):
+        import os
+
+        from django.conf import settings
+
         use_sandbox_gateway()
+        # The web server, the worker and the simulator must agree on where the supplier is.
+        settings.KAMENG_SUPPLIER_URL = os.environ["KAMENG_SUPPLIER_URL"] = f"http://{host}:{supplier_port}"
+        self.supplier_port = supplier_port
         self.check()
         call_command("migrate", interactive=False, verbosity=0)
         from kameng.accounts.models import User
@@ -304,7 +312,7 @@ class Command(BaseCommand):
         kameng = str(Path(sys.executable).with_name("kameng"))
         children = [
             subprocess.Popen([kameng, "worker"], env=env),  # noqa: S603 - our own command
-            subprocess.Popen([kameng, "supplier-sim", "--port", "8766"], env=env),  # noqa: S603
+            subprocess.Popen([kameng, "supplier-sim", "--host", host, "--port", str(self.supplier_port)], env=env),  # noqa: S603
         ]
         try:
             call_command("serve", host=host, port=port)
@@ -622,4 +630,5 @@ class Command(BaseCommand):
         for username, role, name, hint in LOGINS:
             self.stdout.write(f"  {username:<10} {role:<9} {name:<6}  {hint}")
         self.stdout.write(f"API docs: {url}/api/v1/docs")
+        self.stdout.write(f"直充 supplier simulator: http://{host}:{self.supplier_port}")
         self.stdout.write("")

@@ -22,6 +22,27 @@ def run_all(now=None) -> dict:
     return results
 
 
+# Job answers that mean "nothing happened" (the evidence seal says so in words).
+QUIET_TEXTS = {"", "not due", "nothing changed"}
+
+
+def summarize(results: dict) -> str:
+    """One short line of what a pass did ("orders auto confirmed 2, evidence_seal seal 4: 3 head(s)"),
+    empty when nothing happened: a console that logs every idle pass's dict is unreadable."""
+    parts = []
+    for name, value in results.items():
+        if isinstance(value, dict):
+            parts += [f"{name} {key.replace('_', ' ')} {n}" for key, n in value.items() if isinstance(n, int) and n]
+        elif isinstance(value, bool):
+            continue
+        elif isinstance(value, int):
+            if value:
+                parts.append(f"{name.replace('_', ' ')} {value}")
+        elif str(value) not in QUIET_TEXTS:
+            parts.append(f"{name} {value}")
+    return ", ".join(parts)
+
+
 class Command(BaseCommand):
     help = "Run one pass of every periodic job (deadlines, reconciliation) and exit."
 

@@ -38,13 +38,13 @@ class Command(BaseCommand):
             stop.set()
 
     def _sweep_loop(self, interval: int, stop: threading.Event) -> None:
-        from kameng.orders.management.commands.sweep import run_all
+        from kameng.orders.management.commands.sweep import run_all, summarize
 
         while not stop.is_set():
             try:
-                results = run_all()
-                if any(v for v in results.values() if v not in (0, "", {})):
-                    log.info("sweep: %s", results)
+                summary = summarize(run_all())
+                if summary:
+                    log.info("sweep: %s", summary)
             except Exception:  # keep sweeping; the next pass retries whatever failed
                 log.exception("sweep pass failed")
             finally:
