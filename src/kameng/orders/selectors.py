@@ -162,6 +162,72 @@ def events_for_page(*, order: Order):
     return events_of(stream=order.stream)
 
 
+@dataclass(frozen=True)
+class WaitingRelease:
+    """What releases a waiting batch (分批到账): the batch before it settling or being refunded."""
+
+    after_seq: int  # the batch that must end first
+    by: object = None  # when it ends at the latest (its protection window), if it is running
+    held: bool = False  # the earlier batch is held by an after-sales case: no clock runs
+    delivering: bool = False  # the earlier batch is not delivered yet
+
+
+def waiting_releases(batches) -> dict[int, WaitingRelease]:
+    """For each waiting batch (by seq), what it waits for. A batch is released when every earlier
+    one has settled or been refunded (``delivery.advance``), so the first unfinished earlier batch
+    tells when: its protection window's end, unless a case holds it or it is still on its way."""
+    ordered = sorted(batches, key=lambda b: b.seq)
+    notes: dict[int, WaitingRelease] = {}
+    for i, batch in enumerate(ordered):
+        if batch.state != BatchState.WAITING:
+            continue
+        before = next((b for b in ordered[:i] if b.state not in (BatchState.SETTLED, BatchState.REFUNDED)), None)
+        if before is None:
+            notes[batch.seq] = WaitingRelease(after_seq=batch.seq - 1 or 1)
+        elif before.state == BatchState.DELIVERED:
+            notes[batch.seq] = WaitingRelease(
+                after_seq=before.seq, by=None if before.held_by else before.confirm_due_at, held=bool(before.held_by)
+            )
+        else:
+            notes[batch.seq] = WaitingRelease(after_seq=before.seq, delivering=True)
+    return notes
+
+
+@dataclass(frozen=True)
+class Confirmable:
+    """What 确认收货 would settle now: the delivered batches no case holds, and their escrow."""
+
+    seqs: list[int]
+    amount_fen: int  # leaves escrow for the shop (what earlier refunds returned is not counted)
+    held_seqs: list[int]  # delivered but held by an after-sales case: they stay in escrow
+
+
+def confirmable(*, buyer: User, order_id: int) -> Confirmable:
+    """The same batches ``services.confirm_receipt`` settles, read without a lock, for the page
+    that asks the buyer once more."""
+    order = order_of_buyer(buyer=buyer, order_id=order_id)
+    delivered = list(order.batches.filter(state=BatchState.DELIVERED).order_by("seq"))
+    free = [b for b in delivered if not b.held_by]
+    return Confirmable(
+        seqs=[b.seq for b in free],
+        amount_fen=sum(b.amount_fen - b.refunded_fen for b in free),
+        held_seqs=[b.seq for b in delivered if b.held_by],
+    )
+
+
+@dataclass(frozen=True)
+class BatchRow:
+    batch: DeliveryBatch
+    release: WaitingRelease | None
+
+
+def batch_rows(batches) -> list[BatchRow]:
+    """The order's batches for its pages, each waiting one with what releases it."""
+    batches = list(batches)
+    notes = waiting_releases(batches)
+    return [BatchRow(batch=b, release=notes.get(b.seq)) for b in batches]
+
+
 # --- merchant ------------------------------------------------------------------------------------
 
 

@@ -156,6 +156,7 @@ def _detail_context(request, order_id: int, revealed: dict | None = None) -> dic
     return {
         "order": order,
         "batches": list(order.batches.all()),
+        "batch_rows": selectors.batch_rows(order.batches.all()),
         "keys": [{"key": k, "shown": shown.get(k.pk)} for k in keys],
         "buyer_fields": _labelled_fields(order),
         "shortfall_fen": selectors.wallet_shortfall(order=order),
@@ -295,6 +296,7 @@ def console_order(request, order_id: int):
     context = {
         "order": order,
         "batches": list(order.batches.all()),
+        "batch_rows": selectors.batch_rows(order.batches.all()),
         "buyer_fields": _labelled_fields(order),
         "note": note,
         "can_deliver": can_deliver,
