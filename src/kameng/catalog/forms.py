@@ -8,6 +8,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from kameng.catalog.models import Category, DeliveryKind
+from kameng.core.yuan import YuanField
 
 FIELDS_HELP = _(
     'A JSON list, at most 8 items, e.g. [{"key": "game_account", "label_zh": "游戏账号", '
@@ -21,8 +22,9 @@ class ProductForm(forms.Form):
     title_en = forms.CharField(label=_("Title (English)"), max_length=120, required=False)
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
     delivery_kind = forms.ChoiceField(label=_("Delivery kind"), choices=DeliveryKind.choices)
-    face_value_fen = forms.IntegerField(label=_("Face value (fen)"), min_value=1)
-    price_fen = forms.IntegerField(label=_("Price (fen)"), min_value=1)
+    # Typed in yuan, kept in fen: the names stay those of the service and the API.
+    face_value_fen = YuanField(label=_("Face value (yuan)"))
+    price_fen = YuanField(label=_("Price (yuan)"))
     min_per_order = forms.IntegerField(label=_("Minimum per order"), min_value=1, initial=1)
     max_per_order = forms.IntegerField(label=_("Maximum per order"), min_value=1, initial=10)
     manual_delivery_hours = forms.IntegerField(label=_("Promised hours for manual delivery"), min_value=1, initial=24)

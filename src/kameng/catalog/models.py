@@ -33,7 +33,9 @@ class Product(models.Model):
     refund_policy = models.TextField(_("refund policy"), blank=True, max_length=4000)
     region_notes = models.TextField(_("region / server notes"), blank=True, max_length=2000)
     # [{"key": "game_account", "label_zh": "游戏账号", "label_en": "Game account",
-    #   "pattern": "^[0-9]{5,12}$", "help_zh": "...", "help_en": "..."}]; validated by services.
+    #   "pattern": "^[0-9]{5,12}$", "help_zh": "...", "help_en": "...",
+    #   "kind": "text|number|choice|account", "preset": "qq", "choices": [...], "required": true}];
+    # the last four are optional (older rows lack them), see catalog.buyer_fields; validated by services.
     required_fields = models.JSONField(default=list, blank=True)
     min_per_order = models.PositiveIntegerField(default=1)
     max_per_order = models.PositiveIntegerField(default=10)
@@ -89,6 +91,9 @@ class Product(models.Model):
                 "label": (f.get("label_en") if english else "") or f.get("label_zh") or f["key"],
                 "help": (f.get("help_en") if english else "") or f.get("help_zh", ""),
                 "pattern": f.get("pattern", ""),
+                "kind": f.get("kind") or "text",
+                "choices": f.get("choices") or [],
+                "required": f.get("required", True),
             }
             for f in self.required_fields or []
         ]

@@ -20,6 +20,12 @@ class RequiredFieldIn(In):
     pattern: str = Field("", max_length=200)
     help_zh: str = Field("", max_length=200)
     help_en: str = Field("", max_length=200)
+    kind: Literal["text", "number", "choice", "account"] = Field(
+        "text", description="choice: a dropdown of `choices`; account: a preset pattern"
+    )
+    preset: Literal["", "qq", "phone", "game_id", "email"] = Field("", description="for kind=account")
+    choices: list[str] = Field(default_factory=list, max_length=20, description="for kind=choice")
+    required: bool = True
 
 
 class ProductIn(In):
@@ -63,6 +69,11 @@ class RequiredFieldOut(Schema):
     pattern: str
     help_zh: str
     help_en: str
+    # Fields saved before the structured editor have none of these: a required text field.
+    kind: str = "text"
+    preset: str = ""
+    choices: list[str] = Field(default_factory=list)
+    required: bool = True
 
 
 class ShopBriefOut(Schema):

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from kameng.accounts.models import Role, User
 from kameng.accounts.permissions import require_role
+from kameng.catalog import buyer_fields
 from kameng.catalog.models import Category, DeliveryKind, Product
 from kameng.catalog.patterns import PATTERN_MAX, fullmatches, pattern_error
 from kameng.core.errors import DomainError
@@ -28,7 +29,9 @@ MANUAL_HOURS_MAX = 168
 MAX_REQUIRED_FIELDS = 8
 VALUE_MAX = 128
 FIELD_KEY_RE = re.compile(r"[a-z][a-z0-9_]{0,31}")
-FIELD_DEF_KEYS = {"key", "label_zh", "label_en", "pattern", "help_zh", "help_en"}
+FIELD_TEXT_KEYS = ("key", "label_zh", "label_en", "pattern", "help_zh", "help_en")
+# kind / preset / choices / required came with the structured editor; older definitions lack them.
+FIELD_DEF_KEYS = {*FIELD_TEXT_KEYS, "kind", "preset", "choices", "required"}
 FIELD_TEXT_LIMITS = {"label_zh": 32, "label_en": 64, "help_zh": 200, "help_en": 200}
 
 TEXT_LIMITS = {
@@ -114,8 +117,8 @@ def clean_required_fields(definitions: object) -> list[dict[str, str]]:
         if unknown:
             errors[where] = _("Unknown attributes: %(names)s") % {"names": ", ".join(sorted(map(str, unknown)))}
             continue
-        row: dict[str, str] = {}
-        for name in sorted(FIELD_DEF_KEYS):
+        row: dict[str, Any] = {}
+        for name in FIELD_TEXT_KEYS:
             value = item.get(name, "")
             if not isinstance(value, str):
                 errors[f"{where}.{name}"] = _("Must be text.")
@@ -132,12 +135,59 @@ def clean_required_fields(definitions: object) -> list[dict[str, str]]:
         for name, limit in FIELD_TEXT_LIMITS.items():
             if len(row[name]) > limit:
                 errors[f"{where}.{name}"] = _("At most %(n)d characters.") % {"n": limit}
+        kind = item.get("kind") or buyer_fields.TEXT
+        preset = item.get("preset") or ""
+        choices = item.get("choices") or []
+        required = item.get("required", True)
+        if kind not in buyer_fields.KINDS:
+            errors[f"{where}.kind"] = _("Unknown kind of field.")
+            kind = buyer_fields.TEXT
+        if not isinstance(required, bool):
+            errors[f"{where}.required"] = _("Must be true or false.")
+            required = True
+        if kind == buyer_fields.ACCOUNT:
+            if preset not in buyer_fields.PRESETS:
+                errors[f"{where}.preset"] = _("Choose one of the account patterns.")
+            else:
+                # The preset's pattern is stored too, so readers that know only patterns agree.
+                row["pattern"] = buyer_fields.PRESETS[preset].pattern
+        elif preset:
+            errors[f"{where}.preset"] = _("Only an account field has a preset.")
+        if kind == buyer_fields.NUMBER:
+            row["pattern"] = row["pattern"] or buyer_fields.NUMBER_PATTERN
+        if kind == buyer_fields.CHOICE:
+            row["pattern"] = ""
+            if (
+                not isinstance(choices, list)
+                or not all(isinstance(c, str) for c in choices)
+                or not 2 <= len([c for c in choices if c.strip()]) <= buyer_fields.MAX_CHOICES
+            ):
+                errors[f"{where}.choices"] = _("A choice list has 2 to %(n)d options.") % {
+                    "n": buyer_fields.MAX_CHOICES
+                }
+                choices = []
+            else:
+                choices = list(dict.fromkeys(c.strip() for c in choices if c.strip()))
+                if any(len(c) > buyer_fields.CHOICE_MAX for c in choices):
+                    errors[f"{where}.choices"] = _("Each option has at most %(n)d characters.") % {
+                        "n": buyer_fields.CHOICE_MAX
+                    }
+        elif choices:
+            errors[f"{where}.choices"] = _("Only a choice list has options.")
         pattern = row["pattern"]
         if len(pattern) > PATTERN_MAX:
             errors[f"{where}.pattern"] = _("At most %(n)d characters.") % {"n": PATTERN_MAX}
         elif (problem := pattern_error(pattern)) is not None:
             errors[f"{where}.pattern"] = _("Not a valid regular expression: %(error)s") % {"error": problem}
-        cleaned.append({name: row[name] for name in ("key", "label_zh", "label_en", "pattern", "help_zh", "help_en")})
+        cleaned.append(
+            {
+                **{name: row[name] for name in FIELD_TEXT_KEYS},
+                "kind": kind,
+                "preset": preset if kind == buyer_fields.ACCOUNT else "",
+                "choices": choices if kind == buyer_fields.CHOICE else [],
+                "required": required,
+            }
+        )
     if errors:
         raise DomainError("catalog.invalid_field_definitions", fields=errors)
     return cleaned
@@ -360,7 +410,8 @@ def validate_buyer_fields(*, product: Product, values: dict) -> dict[str, str]:
         key = d["key"]
         raw = values.get(key)
         if raw is None or (isinstance(raw, str) and not raw.strip()):
-            errors[key] = _("Required.")
+            if d.get("required", True):
+                errors[key] = _("Required.")
             continue
         if not isinstance(raw, str):
             errors[key] = _("Must be text.")
@@ -369,10 +420,13 @@ def validate_buyer_fields(*, product: Product, values: dict) -> dict[str, str]:
         if len(value) > VALUE_MAX:
             errors[key] = _("At most %(n)d characters.") % {"n": VALUE_MAX}
             continue
-        pattern = d.get("pattern") or ""
-        if pattern and not fullmatches(pattern, value):
-            help_text = (d.get("help_en") if english else "") or d.get("help_zh") or ""
-            errors[key] = _("Does not have the expected format.") + (f" {help_text}" if help_text else "")
+        if buyer_fields.kind_of(d) == buyer_fields.CHOICE:
+            # The dropdown's options only: a value typed past the page is refused, not stored.
+            if value not in (d.get("choices") or []):
+                errors[key] = buyer_fields.mismatch_message(d, english=english)
+                continue
+        elif (pattern := d.get("pattern") or "") and not fullmatches(pattern, value):
+            errors[key] = buyer_fields.mismatch_message(d, english=english)
             continue
         cleaned[key] = value
     if errors:
