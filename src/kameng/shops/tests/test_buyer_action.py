@@ -9,7 +9,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.mark.parametrize("role", ["merchant", "agent", "operator"])
 def test_non_buyers_see_why_instead_of_a_403_link(client, role):
-    product = f.ProductFactory() if hasattr(f, "ProductFactory") else pytest.skip("no product factory")
+    product = f.ProductFactory()
     user = f.UserFactory(role=role)
     client.force_login(user)
     page = client.get(f"/products/{product.pk}/").content.decode()
@@ -18,6 +18,6 @@ def test_non_buyers_see_why_instead_of_a_403_link(client, role):
 
 
 def test_anonymous_gets_a_login_link_with_next(client):
-    product = f.ProductFactory() if hasattr(f, "ProductFactory") else pytest.skip("no product factory")
+    product = f.ProductFactory()
     page = client.get(f"/products/{product.pk}/").content.decode()
     assert "contact-shop-login" in page
